@@ -1,0 +1,98 @@
+// Command awsgen generates Go wire types from an AWS API model (a botocore
+// service-2.json file, documentation stripped):
+//
+//	go run ./internal/tools/awsgen -model api/models/ecs-2014-11-13.json \
+//		-package ecswire -out internal/api/ecs/ecswire/zz_generated.go
+//
+// For every structure it writes a struct with JSON tags and a validator,
+// for every string enum a named type with constants, and package-level
+// descriptors of the operations and exceptions. Output is gofmt'ed and
+// depends only on the model, so regenerating an unchanged model is a no-op.
+//
+// -require Shape.member,… marks members as required that the model leaves
+// optional but the real service rejects when missing (ECS, for instance,
+// requires ContainerDefinition.name without saying so in its model). The
+// list lives in the package's go:generate line, next to the output.
+// See docs/generating.md.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "awsgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("awsgen", flag.ContinueOnError)
+	modelPath := fs.String("model", "", "path of the service-2.json model")
+	pkg := fs.String("package", "", "name of the generated Go package")
+	out := fs.String("out", "", "file to write (stdout when empty)")
+	require := fs.String("require", "", "comma-separated Shape.member list to treat as required in addition to the model's own")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *modelPath == "" || *pkg == "" {
+		return fmt.Errorf("-model and -package are required")
+	}
+	var extra []string
+	if *require != "" {
+		extra = strings.Split(*require, ",")
+	}
+	src, err := generateFile(*modelPath, *pkg, extra)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = os.Stdout.Write(src)
+		return err
+	}
+	return writeFileAtomic(*out, src)
+}
+
+// generateFile loads a model, marks the extra "Shape.member" entries as
+// required and renders the Go source.
+func generateFile(modelPath, pkg string, extraRequired []string) ([]byte, error) {
+	m, err := loadModel(modelPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", modelPath, err)
+	}
+	if err := m.addRequired(extraRequired); err != nil {
+		return nil, fmt.Errorf("%s: %w", modelPath, err)
+	}
+	return generate(m, pkg, filepath.Base(modelPath))
+}
+
+// writeFileAtomic writes data to path via a temporary file in the same
+// directory, fsync and rename.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".awsgen-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
