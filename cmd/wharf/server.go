@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wharfhq/wharf/internal/server"
+)
+
+func defaultDataDir() string {
+	if d := os.Getenv("WHARF_DATA_DIR"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "wharf")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "wharf")
+	}
+	return "wharf-data"
+}
+
+func newServerCmd(g *globalFlags) *cobra.Command {
+	var (
+		cfg       server.Config
+		endpoints string
+	)
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the control plane: the AWS-compatible API, state and controllers",
+		Long: `Run the wharf control plane.
+
+Without --etcd-endpoints, state lives in an embedded single-node etcd under
+--data-dir. With it, wharf uses that external etcd cluster and starts none;
+several servers may then share one cluster.
+
+The server stops cleanly on SIGINT or SIGTERM: in-flight requests finish and
+etcd is closed.`,
+		Example: `  wharf server
+  wharf server --listen 127.0.0.1:8080 --data-dir /var/lib/wharf
+  wharf server --etcd-endpoints http://10.0.0.1:2379,http://10.0.0.2:2379`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := g.logger()
+			if err != nil {
+				return err
+			}
+			cfg.Logger = logger
+			for _, e := range strings.Split(endpoints, ",") {
+				if e = strings.TrimSpace(e); e != "" {
+					cfg.EtcdEndpoints = append(cfg.EtcdEndpoints, e)
+				}
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			srv, err := server.Start(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			<-ctx.Done()
+			logger.Info("shutting down")
+			return srv.Shutdown(context.Background())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Listen, "listen", server.DefaultListen, "address of the API, registry and console port")
+	f.StringVar(&cfg.DataDir, "data-dir", defaultDataDir(), "directory for state (embedded etcd) and local data")
+	f.StringVar(&cfg.Region, "region", server.DefaultRegion, "AWS region reported in ARNs and endpoints")
+	f.StringVar(&cfg.Account, "account", server.DefaultAccount, "AWS account id reported in ARNs")
+	f.StringVar(&endpoints, "etcd-endpoints", "", "comma-separated external etcd endpoints (default: embedded etcd)")
+	return cmd
+}

@@ -1,0 +1,219 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wharfhq/wharf/internal/api"
+	"github.com/wharfhq/wharf/internal/api/ecs"
+	"github.com/wharfhq/wharf/internal/arn"
+	"github.com/wharfhq/wharf/internal/controller/taskdefpurge"
+	"github.com/wharfhq/wharf/internal/state"
+	"github.com/wharfhq/wharf/internal/store"
+)
+
+// Config configures a control plane server.
+type Config struct {
+	Listen        string   // host:port; port 0 picks a free port
+	DataDir       string   // embedded etcd data and local files
+	Region        string   // AWS region in ARNs
+	Account       string   // AWS account id in ARNs
+	EtcdEndpoints []string // external etcd; empty starts an embedded one
+	Logger        *slog.Logger
+	// ShutdownTimeout bounds how long in-flight requests may take to
+	// finish after shutdown begins.
+	ShutdownTimeout time.Duration
+	// PurgeInterval and PurgeGrace control how deleted task definitions
+	// (DELETE_IN_PROGRESS) are removed: checked every PurgeInterval
+	// (default 10s), purged PurgeGrace (default 1m) after deletion.
+	PurgeInterval, PurgeGrace time.Duration
+}
+
+// Defaults for Config.
+const (
+	DefaultListen  = "127.0.0.1:7150"
+	DefaultRegion  = "us-east-1"
+	DefaultAccount = arn.DefaultAccount
+)
+
+// Server is a running control plane.
+type Server struct {
+	cfg      Config
+	logger   *slog.Logger
+	listener net.Listener
+	http     *http.Server
+	ready    atomic.Bool
+	handler  atomic.Pointer[http.Handler]
+	store    *store.Store
+	state    *state.State
+	cancel   context.CancelFunc
+	loops    sync.WaitGroup
+}
+
+// Start listens, opens the store and starts serving. It returns once the
+// server is ready, or with the error that kept it from becoming ready.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	if cfg.Account == "" {
+		cfg.Account = DefaultAccount
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 30 * time.Second
+	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("server: a data directory is required")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if cfg.PurgeGrace == 0 {
+		cfg.PurgeGrace = time.Minute
+	}
+	s := &Server{cfg: cfg, logger: cfg.Logger.With("component", "server")}
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	s.listener = ln
+	s.http = &http.Server{
+		Handler:           http.HandlerFunc(s.serveHTTP),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logger.Error("http server", "err", err)
+		}
+	}()
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	if err := s.open(ctx, runCtx); err != nil {
+		cancel()
+		_ = s.http.Close()
+		if s.store != nil {
+			_ = s.store.Close()
+		}
+		return nil, err
+	}
+	s.ready.Store(true)
+	s.logger.Info("wharf server ready", "listen", s.Addr(), "region", cfg.Region,
+		"data_dir", cfg.DataDir, "etcd", s.etcdMode())
+	return s, nil
+}
+
+func (s *Server) etcdMode() string {
+	if len(s.cfg.EtcdEndpoints) > 0 {
+		return "external"
+	}
+	return "embedded"
+}
+
+func (s *Server) open(ctx, runCtx context.Context) error {
+	st, err := store.Open(ctx, store.Config{
+		DataDir:   s.cfg.DataDir,
+		Endpoints: s.cfg.EtcdEndpoints,
+		Logger:    s.cfg.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("open state store: %w", err)
+	}
+	s.store = st
+	s.state, err = state.New(runCtx, state.Config{
+		Store:  st,
+		ARNs:   arn.Builder{Region: s.cfg.Region, Account: s.cfg.Account},
+		Logger: s.cfg.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	gw := api.NewGateway(s.cfg.Logger)
+	gw.AddJSONService(ecs.New(s.state, s.cfg.Logger).Service())
+	gw.Handle("GET /healthz", http.HandlerFunc(s.healthz))
+	var h http.Handler = gw
+	s.handler.Store(&h)
+
+	s.startLoop(runCtx, "taskdefpurge", (&taskdefpurge.Purger{
+		State: s.state, Interval: s.cfg.PurgeInterval, Grace: s.cfg.PurgeGrace,
+		Logger: s.cfg.Logger.With("component", "taskdefpurge"),
+	}).Run)
+	return nil
+}
+
+// startLoop runs a controller loop until the server shuts down.
+func (s *Server) startLoop(ctx context.Context, name string, run func(context.Context) error) {
+	s.loops.Add(1)
+	go func() {
+		defer s.loops.Done()
+		if err := run(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("controller stopped", "controller", name, "err", err)
+		}
+	}()
+}
+
+// serveHTTP answers health checks before the gateway exists and hands
+// everything to the gateway afterwards.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := s.handler.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	if r.URL.Path == "/healthz" {
+		s.healthz(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte(`{"__type":"ServiceUnavailableException","message":"wharf server is starting"}`))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	if !s.ready.Load() {
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// URL returns the server's base URL.
+func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// State exposes the state repositories (for in-process agents and tests).
+func (s *Server) State() *state.State { return s.state }
+
+// Shutdown stops accepting requests, lets in-flight ones finish within the
+// configured timeout and closes the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.ready.Store(false)
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := s.http.Shutdown(ctx)
+	s.cancel()
+	s.loops.Wait()
+	if cerr := s.store.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	s.logger.Info("wharf server stopped")
+	return err
+}

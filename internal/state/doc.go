@@ -1,0 +1,17 @@
+// Package state is wharf's typed view of the cluster state: repositories for
+// clusters, task definitions, container instances and account settings on
+// top of internal/store.
+//
+// Writes go to etcd with compare-and-swap and then wait until the watch-fed
+// cache has caught up, so a caller that wrote something reads it back.
+// Reads are served from the cache. Errors are the sentinels below, wrapped;
+// only the API edge turns them into AWS exceptions.
+//
+// Key layout (relative to the store prefix):
+//
+//	clusters/<name>                       model.Cluster
+//	families/<family>                     revision counter of a family (never deleted)
+//	taskdefs/<family>/<revision:010d>     model.TaskDefinition
+//	instances/<cluster>/<id>              model.ContainerInstance
+//	settings/<principal|_default>/<name>  model.AccountSetting
+package state

@@ -1,0 +1,80 @@
+// Package wharftest starts wharf servers for tests and connects the real
+// AWS SDK clients to them.
+package wharftest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/wharfhq/wharf/internal/server"
+)
+
+// Logger returns a logger for servers under test: silent unless
+// WHARF_TEST_LOG=1.
+func Logger() *slog.Logger {
+	if os.Getenv("WHARF_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// Start runs an in-process server on a free loopback port with embedded
+// etcd in a temporary directory, and stops it when the test ends.
+func Start(t testing.TB) *server.Server {
+	t.Helper()
+	return StartWith(t, server.Config{DataDir: t.TempDir()})
+}
+
+// StartWith runs an in-process server with cfg; Listen defaults to a free
+// loopback port.
+func StartWith(t testing.TB, cfg server.Config) *server.Server {
+	t.Helper()
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = Logger()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := server.Start(ctx, cfg)
+	if err != nil {
+		t.Fatalf("start wharf server: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Shutdown(context.Background()); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return srv
+}
+
+// AWSConfig returns an SDK configuration with static test credentials that
+// does not retry, so tests see every error.
+func AWSConfig(region string) aws.Config {
+	if region == "" {
+		region = server.DefaultRegion
+	}
+	return aws.Config{
+		Region:      region,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDWHARFTEST", "secret", ""),
+		HTTPClient:  &http.Client{Timeout: 30 * time.Second},
+		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
+	}
+}
+
+// ECS returns an ECS client for the server at baseURL.
+func ECS(baseURL string) *ecs.Client {
+	return ecs.NewFromConfig(AWSConfig(""), func(o *ecs.Options) {
+		o.BaseEndpoint = aws.String(baseURL)
+	})
+}
