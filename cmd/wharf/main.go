@@ -8,6 +8,12 @@ import (
 )
 
 func main() {
+	// Pause containers run this binary as PID 1, which ignores signals it
+	// has no handler for: install the handler before anything else.
+	if len(os.Args) == 2 && os.Args[1] == "pause" {
+		pause()
+		return
+	}
 	if err := newRootCmd().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "wharf:", err)
 		os.Exit(1)

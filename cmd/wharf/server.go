@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -74,5 +75,9 @@ etcd is closed.`,
 	f.StringVar(&cfg.Region, "region", server.DefaultRegion, "AWS region reported in ARNs and endpoints")
 	f.StringVar(&cfg.Account, "account", server.DefaultAccount, "AWS account id reported in ARNs")
 	f.StringVar(&endpoints, "etcd-endpoints", "", "comma-separated external etcd endpoints (default: embedded etcd)")
+	f.BoolVar(&cfg.LocalAgent, "local-agent", true, "run an in-process agent on the local Docker engine in every ACTIVE cluster")
+	f.StringSliceVar(&cfg.LocalAgentClusters, "local-agent-clusters", nil, "restrict the local agent to these clusters")
+	f.DurationVar(&cfg.StoppedTaskRetention, "stopped-task-retention", time.Hour, "how long stopped tasks stay describable")
+	f.StringVar(&cfg.AgentToken, "agent-token", os.Getenv("WHARF_AGENT_TOKEN"), "token agents authenticate with (default: generated into <data-dir>/agent-token)")
 	return cmd
 }

@@ -8,14 +8,20 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/wharfhq/wharf/internal/agent"
 	"github.com/wharfhq/wharf/internal/api"
+	"github.com/wharfhq/wharf/internal/api/agentsvc"
 	"github.com/wharfhq/wharf/internal/api/ecs"
+	logsapi "github.com/wharfhq/wharf/internal/api/logs"
 	"github.com/wharfhq/wharf/internal/arn"
 	"github.com/wharfhq/wharf/internal/controller/taskdefpurge"
+	"github.com/wharfhq/wharf/internal/controller/taskprune"
+	"github.com/wharfhq/wharf/internal/logs"
 	"github.com/wharfhq/wharf/internal/state"
 	"github.com/wharfhq/wharf/internal/store"
 )
@@ -35,6 +41,17 @@ type Config struct {
 	// (DELETE_IN_PROGRESS) are removed: checked every PurgeInterval
 	// (default 10s), purged PurgeGrace (default 1m) after deletion.
 	PurgeInterval, PurgeGrace time.Duration
+	// StoppedTaskRetention is how long STOPPED tasks stay describable
+	// (default 1h); PruneInterval how often they are looked for (1m).
+	StoppedTaskRetention, PruneInterval time.Duration
+
+	// AgentToken authenticates instance agents; when empty it is read from
+	// (or generated into) <DataDir>/agent-token.
+	AgentToken string
+	// LocalAgent runs an in-process agent on the local Docker engine that
+	// joins every ACTIVE cluster (or LocalAgentClusters).
+	LocalAgent         bool
+	LocalAgentClusters []string
 }
 
 // Defaults for Config.
@@ -54,8 +71,11 @@ type Server struct {
 	handler  atomic.Pointer[http.Handler]
 	store    *store.Store
 	state    *state.State
+	logStore *logs.Store
 	cancel   context.CancelFunc
 	loops    sync.WaitGroup
+	token    string
+	fleet    *agent.Fleet
 }
 
 // Start listens, opens the store and starts serving. It returns once the
@@ -147,15 +167,48 @@ func (s *Server) open(ctx, runCtx context.Context) error {
 	}
 	gw := api.NewGateway(s.cfg.Logger)
 	gw.AddJSONService(ecs.New(s.state, s.cfg.Logger).Service())
+	logStore, err := logs.Open(filepath.Join(s.cfg.DataDir, "logs"), logs.Options{Logger: s.cfg.Logger})
+	if err != nil {
+		return fmt.Errorf("open log store: %w", err)
+	}
+	s.logStore = logStore
+	gw.AddJSONService(logsapi.New(logStore, s.cfg.Region, s.cfg.Account, s.cfg.Logger).Service())
 	gw.Handle("GET /healthz", http.HandlerFunc(s.healthz))
+	token, err := s.agentToken()
+	if err != nil {
+		return err
+	}
+	s.token = token
+	agentsvc.New(s.state, token, s.cfg.Logger).Register(gw.Handle)
 	var h http.Handler = gw
 	s.handler.Store(&h)
 
 	s.startLoop(runCtx, "taskdefpurge", (&taskdefpurge.Purger{
 		State: s.state, Interval: s.cfg.PurgeInterval, Grace: s.cfg.PurgeGrace,
+		InUse:  s.taskDefinitionInUse,
 		Logger: s.cfg.Logger.With("component", "taskdefpurge"),
 	}).Run)
+	s.startLoop(runCtx, "logretention", (&logs.Pruner{Store: s.logStore, Logger: s.cfg.Logger.With("component", "logretention")}).Run)
+	s.startLoop(runCtx, "taskprune", (&taskprune.Pruner{
+		State: s.state, Retention: s.cfg.StoppedTaskRetention, Interval: s.cfg.PruneInterval,
+		Logger: s.cfg.Logger.With("component", "taskprune"),
+	}).Run)
+	if s.cfg.LocalAgent {
+		if err := s.startLocalAgent(ctx, runCtx); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// taskDefinitionInUse reports whether a task still references a revision.
+func (s *Server) taskDefinitionInUse(arn string) bool {
+	for _, t := range s.state.AllTasks() {
+		if t.TaskDefinitionARN == arn {
+			return true
+		}
+	}
+	return false
 }
 
 // startLoop runs a controller loop until the server shuts down.
@@ -199,6 +252,12 @@ func (s *Server) Addr() string { return s.listener.Addr().String() }
 // URL returns the server's base URL.
 func (s *Server) URL() string { return "http://" + s.Addr() }
 
+// AgentToken returns the token agents authenticate with.
+func (s *Server) AgentToken() string { return s.token }
+
+// Fleet returns the local agent fleet (nil when disabled).
+func (s *Server) Fleet() *agent.Fleet { return s.fleet }
+
 // State exposes the state repositories (for in-process agents and tests).
 func (s *Server) State() *state.State { return s.state }
 
@@ -211,6 +270,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	s.cancel()
 	s.loops.Wait()
+	if cerr := s.logStore.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
 	if cerr := s.store.Close(); cerr != nil && err == nil {
 		err = cerr
 	}

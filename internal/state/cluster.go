@@ -82,6 +82,8 @@ type ClusterCounts struct {
 	RunningTasks        int32
 	PendingTasks        int32
 	ActiveServices      int32
+	// ActiveTasks counts tasks that are not STOPPED yet.
+	ActiveTasks int32
 }
 
 // Counts computes a cluster's counters from the current state.
@@ -90,6 +92,17 @@ func (s *State) Counts(name string) ClusterCounts {
 	for _, ci := range s.Instances(name) {
 		if ci.Status == model.InstanceActive || ci.Status == model.InstanceDraining {
 			n.RegisteredInstances++
+		}
+	}
+	for _, t := range s.Tasks(name) {
+		switch st := s.ObservedStatus(t); {
+		case st == model.TaskRunning:
+			n.RunningTasks++
+		case st < model.TaskRunning && t.DesiredStatus == model.DesiredRunning:
+			n.PendingTasks++
+		}
+		if st := s.ObservedStatus(t); st < model.TaskStopped {
+			n.ActiveTasks++
 		}
 	}
 	return n
@@ -108,7 +121,7 @@ func (s *State) DeleteCluster(ctx context.Context, name string) (*model.Cluster,
 			return ErrClusterHasInstances
 		case n.ActiveServices > 0:
 			return ErrClusterHasServices
-		case n.RunningTasks+n.PendingTasks > 0:
+		case n.ActiveTasks > 0:
 			return ErrClusterHasTasks
 		}
 		c.Status = model.ClusterInactive

@@ -68,6 +68,10 @@ func New(ctx context.Context, cfg Config) (*State, error) {
 	s.cache.Register(prefixTaskDefs, decoder[model.TaskDefinition]())
 	s.cache.Register(prefixInstances, decoder[model.ContainerInstance]())
 	s.cache.Register(prefixSettings, decoder[model.AccountSetting]())
+	s.cache.Register(prefixTasks, decoder[model.Task]())
+	s.cache.Register(prefixTaskStates, decoder[model.TaskState]())
+	s.cache.Register(prefixPlacements, decoder[placementSeq]())
+	s.cache.Register(prefixAgents, decoder[AgentHeartbeat]())
 	if err := s.cache.Start(ctx); err != nil {
 		return nil, fmt.Errorf("prime state cache: %w", err)
 	}
@@ -178,3 +182,9 @@ func (s *State) remove(ctx context.Context, key string) error {
 	}
 	return s.synced(ctx, rev)
 }
+
+// WaitFor blocks until the cache reflects store revision rev.
+func (s *State) WaitFor(ctx context.Context, rev int64) error { return s.synced(ctx, rev) }
+
+// Revision returns the store revision the cache reflects.
+func (s *State) Revision() int64 { return s.cache.Revision() }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -51,7 +52,10 @@ func wharfBinary(t *testing.T) string {
 type proc struct {
 	cmd  *exec.Cmd
 	url  string
-	logs *bytes.Buffer
+	logs interface {
+		io.Writer
+		String() string
+	}
 	done chan struct{}
 }
 
@@ -68,10 +72,15 @@ func freePort(t *testing.T) int {
 // startServer runs `wharf server` on dataDir and waits for /healthz.
 func startServer(t *testing.T, dataDir string, extra ...string) *proc {
 	t.Helper()
-	port := freePort(t)
+	return startServerOn(t, freePort(t), dataDir, extra...)
+}
+
+// startServerOn is startServer on a given port (a restart keeps its port).
+func startServerOn(t *testing.T, port int, dataDir string, extra ...string) *proc {
+	t.Helper()
 	args := append([]string{"server", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", dataDir}, extra...)
 	cmd := exec.Command(wharfBinary(t), args...)
-	logs := &bytes.Buffer{}
+	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -147,4 +156,22 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// syncBuffer is a bytes.Buffer safe for a process writing while a test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -46,3 +46,9 @@ func mapStateError(err error) error {
 }
 
 func errorsIsNotFound(err error) bool { return errors.Is(err, state.ErrNotFound) }
+
+func serviceNotFound() error {
+	return api.Errorf(ecswire.ErrServiceNotFoundException, "Service not found.")
+}
+
+func apiError(code, msg string) error { return api.Errorf(code, "%s", msg) }

@@ -11,6 +11,7 @@ import (
 	"github.com/wharfhq/wharf/internal/api/ecs/ecswire"
 	"github.com/wharfhq/wharf/internal/arn"
 	"github.com/wharfhq/wharf/internal/model"
+	"github.com/wharfhq/wharf/internal/tasks"
 )
 
 // RegisterContainerInstance registers a host as a container instance of a
@@ -145,6 +146,9 @@ func (h *Handler) DeregisterContainerInstance(ctx context.Context, in *ecswire.D
 	if ci, ok := h.st.Instance(c.Name, id); !ok || ci.Status == model.InstanceInactive {
 		return nil, invalidParameter("Container instance %s not found.", in.ContainerInstance)
 	}
+	if u := tasks.NewView(h.st, c.Name).Usage()[id]; u != nil && !boolValue(in.Force) {
+		return nil, invalidParameter("Found running tasks on the instance.")
+	}
 	ci, err := h.st.DeregisterInstance(ctx, c.Name, id)
 	if err != nil {
 		if errorsIsNotFound(err) {
@@ -270,14 +274,18 @@ func (h *Handler) instanceToWire(ci *model.ContainerInstance, withTags bool) *ec
 		Ec2InstanceId:        ci.EC2InstanceID,
 		Status:               ci.Status,
 		StatusReason:         ci.StatusReason,
-		AgentConnected:       ci.AgentConnected,
 		Version:              ci.Version,
 		RegisteredAt:         awsjson.NewTimestamp(ci.RegisteredAt),
 		CapacityProviderName: ci.CapacityProviderName,
 		VersionInfo: &ecswire.VersionInfo{AgentVersion: ci.VersionInfo.AgentVersion,
 			AgentHash: ci.VersionInfo.AgentHash, DockerVersion: ci.VersionInfo.DockerVersion},
 		RegisteredResources: resourcesToWire(ci.RegisteredResources),
-		RemainingResources:  resourcesToWire(h.remaining(ci)),
+		AgentConnected:      tasks.Connected(h.st, ci, h.st.Now()),
+	}
+	u := tasks.NewView(h.st, clusterFromARN(ci.ClusterARN)).Usage()[ci.ID]
+	out.RemainingResources = resourcesToWire(tasks.Remaining(ci, u))
+	if u != nil {
+		out.RunningTasksCount, out.PendingTasksCount = u.RunningTasks, u.PendingTasks
 	}
 	for _, a := range ci.Attributes {
 		out.Attributes = append(out.Attributes, ecswire.Attribute{Name: a.Name, Value: a.Value})
@@ -288,10 +296,11 @@ func (h *Handler) instanceToWire(ci *model.ContainerInstance, withTags bool) *ec
 	return out
 }
 
-// remaining returns an instance's resources minus what its tasks reserve.
-// Tasks arrive with the task lifecycle; until then nothing is reserved.
-func (h *Handler) remaining(ci *model.ContainerInstance) []model.Resource {
-	return ci.RegisteredResources
+func clusterFromARN(a string) string {
+	if i := strings.LastIndexByte(a, '/'); i >= 0 {
+		return a[i+1:]
+	}
+	return a
 }
 
 func resourcesToWire(in []model.Resource) []ecswire.Resource {
@@ -311,3 +320,6 @@ func instanceFilter(expr string) (func(*model.ContainerInstance) bool, error) {
 	}
 	return compileInstanceFilter(expr)
 }
+
+// boolValue reads an optional boolean (nil is false).
+func boolValue(b *bool) bool { return b != nil && *b }

@@ -6,17 +6,19 @@ import (
 	"github.com/wharfhq/wharf/internal/api"
 	"github.com/wharfhq/wharf/internal/api/ecs/ecswire"
 	"github.com/wharfhq/wharf/internal/state"
+	"github.com/wharfhq/wharf/internal/tasks"
 )
 
 // Handler implements the ECS operations over the state repositories.
 type Handler struct {
-	st     *state.State
-	logger *slog.Logger
+	st       *state.State
+	launcher *tasks.Launcher
+	logger   *slog.Logger
 }
 
 // New returns an ECS handler.
 func New(st *state.State, logger *slog.Logger) *Handler {
-	return &Handler{st: st, logger: logger.With("component", "ecs")}
+	return &Handler{st: st, launcher: &tasks.Launcher{State: st}, logger: logger.With("component", "ecs")}
 }
 
 // Service returns the JSON-protocol service to mount on the gateway.
@@ -52,6 +54,12 @@ func (h *Handler) Service() *api.JSONService {
 	api.Register(s, "DescribeContainerInstances", h.DescribeContainerInstances)
 	api.Register(s, "ListContainerInstances", h.ListContainerInstances)
 	api.Register(s, "UpdateContainerInstancesState", h.UpdateContainerInstancesState)
+	// Tasks.
+	api.Register(s, "RunTask", h.RunTask)
+	api.Register(s, "StartTask", h.StartTask)
+	api.Register(s, "StopTask", h.StopTask)
+	api.Register(s, "DescribeTasks", h.DescribeTasks)
+	api.Register(s, "ListTasks", h.ListTasks)
 	// Tags, attributes, account settings.
 	api.Register(s, "TagResource", h.TagResource)
 	api.Register(s, "UntagResource", h.UntagResource)

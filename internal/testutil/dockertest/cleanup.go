@@ -36,12 +36,19 @@ func Label(t testing.TB) string {
 // t.Errorf: leaking containers is a test bug.
 func Cleanup(t testing.TB, labelValue string) {
 	t.Helper()
+	CleanupLabel(t, runtime.LabelTest, labelValue)
+}
+
+// CleanupLabel is Cleanup for any label, e.g. the wharf.data-dir of a
+// server under test, whose containers carry no wharf.test label.
+func CleanupLabel(t testing.TB, key, labelValue string) {
+	t.Helper()
 	c := RequireDocker(t)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		f := client.Filters{}
-		f.Add("label", runtime.LabelTest+"="+labelValue)
+		f.Add("label", key+"="+labelValue)
 		cs, err := c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 		if err != nil {
 			t.Errorf("cleanup: list containers: %v", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/wharfhq/wharf/internal/server"
@@ -75,6 +76,13 @@ func AWSConfig(region string) aws.Config {
 // ECS returns an ECS client for the server at baseURL.
 func ECS(baseURL string) *ecs.Client {
 	return ecs.NewFromConfig(AWSConfig(""), func(o *ecs.Options) {
+		o.BaseEndpoint = aws.String(baseURL)
+	})
+}
+
+// Logs returns a CloudWatch Logs client for the server at baseURL.
+func Logs(baseURL string) *cloudwatchlogs.Client {
+	return cloudwatchlogs.NewFromConfig(AWSConfig(""), func(o *cloudwatchlogs.Options) {
 		o.BaseEndpoint = aws.String(baseURL)
 	})
 }

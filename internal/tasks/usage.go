@@ -1,0 +1,134 @@
+package tasks
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/wharfhq/wharf/internal/model"
+	"github.com/wharfhq/wharf/internal/scheduler"
+	"github.com/wharfhq/wharf/internal/state"
+)
+
+// AgentTimeout is how long an instance's agent may stay silent before the
+// instance reports agentConnected=false and receives no placements.
+const AgentTimeout = 90 * time.Second
+
+// Usage is what the tasks on one container instance hold.
+type Usage struct {
+	CPU, Memory        int64
+	TCPPorts, UDPPorts []int
+	// RunningTasks counts tasks whose desired status is RUNNING;
+	// PendingTasks those not yet RUNNING (ECS's instance counters).
+	RunningTasks, PendingTasks int32
+	Tasks                      []scheduler.PlacedTask
+}
+
+// View is a read-only snapshot of one cluster's tasks and instances.
+type View struct {
+	st      *state.State
+	cluster string
+	tasks   []*model.Task
+	status  map[string]model.TaskStatus
+}
+
+// NewView snapshots a cluster's tasks and their observed statuses.
+func NewView(st *state.State, cluster string) *View {
+	v := &View{st: st, cluster: cluster, tasks: st.Tasks(cluster), status: map[string]model.TaskStatus{}}
+	for _, t := range v.tasks {
+		v.status[t.ID] = st.ObservedStatus(t)
+	}
+	return v
+}
+
+// Tasks returns the cluster's tasks.
+func (v *View) Tasks() []*model.Task { return v.tasks }
+
+// Status returns a task's observed status.
+func (v *View) Status(t *model.Task) model.TaskStatus { return v.status[t.ID] }
+
+// holds reports whether a task still holds its reservation: until it is
+// STOPPED.
+func (v *View) holds(t *model.Task) bool { return v.status[t.ID] < model.TaskStopped }
+
+// Usage returns what the tasks on each instance hold, by instance id.
+func (v *View) Usage() map[string]*Usage {
+	out := map[string]*Usage{}
+	for _, t := range v.tasks {
+		if t.InstanceID == "" || !v.holds(t) {
+			continue
+		}
+		u := out[t.InstanceID]
+		if u == nil {
+			u = &Usage{}
+			out[t.InstanceID] = u
+		}
+		u.CPU += t.Reservation.CPU
+		u.Memory += t.Reservation.Memory
+		u.TCPPorts = append(u.TCPPorts, t.Reservation.TCPPorts...)
+		u.UDPPorts = append(u.UDPPorts, t.Reservation.UDPPorts...)
+		u.Tasks = append(u.Tasks, scheduler.PlacedTask{Group: t.Group, TaskDefinitionFamily: t.Family})
+		if t.DesiredStatus == model.DesiredRunning {
+			u.RunningTasks++
+		}
+		if v.status[t.ID] < model.TaskRunning {
+			u.PendingTasks++
+		}
+	}
+	return out
+}
+
+// Remaining returns an instance's registered resources minus what its
+// tasks hold, in ECS's shape: CPU and MEMORY reduced, PORTS and PORTS_UDP
+// extended by the static host ports in use.
+func Remaining(ci *model.ContainerInstance, u *Usage) []model.Resource {
+	out := make([]model.Resource, 0, len(ci.RegisteredResources))
+	for _, r := range ci.RegisteredResources {
+		if u != nil {
+			switch r.Name {
+			case "CPU":
+				r.IntegerValue -= int32(u.CPU)
+			case "MEMORY":
+				r.IntegerValue -= int32(u.Memory)
+			case "PORTS":
+				r.StringSetValue = appendPorts(r.StringSetValue, u.TCPPorts)
+			case "PORTS_UDP":
+				r.StringSetValue = appendPorts(r.StringSetValue, u.UDPPorts)
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func appendPorts(set []string, ports []int) []string {
+	out := append([]string(nil), set...)
+	for _, p := range ports {
+		out = append(out, strconv.Itoa(p))
+	}
+	return out
+}
+
+// Connected reports whether an instance's agent called in recently.
+func Connected(st *state.State, ci *model.ContainerInstance, now time.Time) bool {
+	if ci.Status == model.InstanceInactive {
+		return false
+	}
+	last := ci.RegisteredAt
+	if hb, ok := st.LastHeartbeat(clusterOf(ci), ci.ID); ok && hb.After(last) {
+		last = hb
+	}
+	if ci.LastHeartbeat.After(last) {
+		last = ci.LastHeartbeat
+	}
+	return now.Sub(last) < AgentTimeout
+}
+
+// clusterOf returns the cluster name from an instance's cluster ARN.
+func clusterOf(ci *model.ContainerInstance) string {
+	for i := len(ci.ClusterARN) - 1; i >= 0; i-- {
+		if ci.ClusterARN[i] == '/' {
+			return ci.ClusterARN[i+1:]
+		}
+	}
+	return ci.ClusterARN
+}
