@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wharfhq/wharf/internal/testutil/syncbuf"
 )
 
 // durabilityChildEnv, when set, turns TestDurabilityAfterKill into the child
@@ -34,7 +36,7 @@ func TestDurabilityAfterKill(t *testing.T) {
 	if err != nil {
 		t.Fatalf("StdoutPipe: %v", err)
 	}
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start child: %v", err)

@@ -11,10 +11,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wharfhq/wharf/internal/testutil/syncbuf"
 
 	"github.com/wharfhq/wharf/internal/store"
 	"github.com/wharfhq/wharf/internal/store/storetest"
@@ -77,7 +78,7 @@ type etcdProcess struct {
 	dir, clientURL, peerURL string
 	cmd                     *exec.Cmd
 	exited                  chan error
-	stderr                  *syncBuffer
+	stderr                  *syncbuf.Buffer
 }
 
 // startExternalEtcd runs etcd as a child process on free ports, waits until
@@ -111,7 +112,7 @@ func startEtcdProcess(t *testing.T) *etcdProcess {
 
 // start (re)starts the process on its data directory and ports.
 func (p *etcdProcess) start(t *testing.T) error {
-	p.stderr = &syncBuffer{}
+	p.stderr = &syncbuf.Buffer{}
 	p.cmd = exec.Command(etcdBinary,
 		"--name", "wharf-test",
 		"--data-dir", filepath.Join(p.dir, "etcd"),
@@ -184,23 +185,4 @@ func freePorts(t *testing.T, n int) []int {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports
-}
-
-// syncBuffer collects the child's stderr; the exec copier goroutine writes
-// while the test may read.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

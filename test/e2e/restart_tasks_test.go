@@ -16,6 +16,7 @@ import (
 
 	"github.com/wharfhq/wharf/internal/runtime"
 	"github.com/wharfhq/wharf/internal/testutil/dockertest"
+	"github.com/wharfhq/wharf/internal/testutil/syncbuf"
 	"github.com/wharfhq/wharf/internal/testutil/wharftest"
 )
 
@@ -23,7 +24,7 @@ import (
 func startAgent(t *testing.T, serverURL, token, cluster, dataDir string) *proc {
 	t.Helper()
 	cmd := exec.Command(wharfBinary(t), "agent", "--server", serverURL, "--token", token, "--cluster", cluster, "--data-dir", dataDir)
-	p := &proc{cmd: cmd, url: serverURL, logs: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, url: serverURL, logs: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -335,3 +335,32 @@ func TestRunTaskClientToken(t *testing.T) {
 	_, err := c.RunTask(ctx, in)
 	wantErr[*types.ConflictException](t, err)
 }
+
+// TestStoppedTasksArePruned: STOPPED tasks stay describable for the
+// retention, then disappear (MISSING).
+func TestStoppedTasksArePruned(t *testing.T) {
+	ctx := context.Background()
+	srv := wharftest.StartWith(t, server.Config{DataDir: t.TempDir(), StoppedTaskRetention: 200 * time.Millisecond, PruneInterval: 50 * time.Millisecond})
+	c := wharftest.ECS(srv.URL())
+	must[*ecs.CreateClusterOutput](t)(c.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("jobs")}))
+	agent := registerInstance(t, c, srv, 1024, 1024)
+	must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, webTaskDef("short", 0)))
+	run := must[*ecs.RunTaskOutput](t)(c.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("jobs"), TaskDefinition: aws.String("short")}))
+	arn := aws.ToString(run.Tasks[0].TaskArn)
+	agent.report(arn[len(arn)-32:], model.TaskState{LastStatus: model.TaskStopped, Version: 2, StoppedAt: time.Now(), StopCode: model.StopEssentialContainerExited})
+	dt := must[*ecs.DescribeTasksOutput](t)(c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("jobs"), Tasks: []string{arn}}))
+	if len(dt.Tasks) != 1 {
+		t.Fatalf("stopped task not describable right after stopping: %+v", dt)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		dt = must[*ecs.DescribeTasksOutput](t)(c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("jobs"), Tasks: []string{arn}}))
+		if len(dt.Failures) == 1 && aws.ToString(dt.Failures[0].Reason) == "MISSING" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stopped task still describable after its retention")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

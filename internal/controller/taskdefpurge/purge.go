@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/wharfhq/wharf/internal/controller"
 	"github.com/wharfhq/wharf/internal/model"
 	"github.com/wharfhq/wharf/internal/state"
 )
@@ -46,16 +47,7 @@ func (p *Purger) Run(ctx context.Context) error {
 	if interval <= 0 {
 		interval = 10 * time.Second
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		p.Once(ctx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+	return controller.Every(ctx, interval, p.Once)
 }
 
 // Once runs one purge pass.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/wharfhq/wharf/internal/controller"
 	"github.com/wharfhq/wharf/internal/model"
 	"github.com/wharfhq/wharf/internal/state"
 )
@@ -55,16 +56,7 @@ func (p *Pruner) Run(ctx context.Context) error {
 	if interval == 0 {
 		interval = time.Minute
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		p.Once(ctx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+	return controller.Every(ctx, interval, p.Once)
 }
 
 // Once runs one pass.

@@ -4,9 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/wharfhq/wharf/internal/testutil/syncbuf"
 
 	"github.com/wharfhq/wharf/internal/store"
 )
@@ -18,7 +19,7 @@ import (
 func TestCompactionRecovery(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	s, err := store.Open(ctx, store.Config{DataDir: t.TempDir(), Logger: logger})
 	if err != nil {
@@ -89,21 +90,4 @@ func TestCompactionRecovery(t *testing.T) {
 			t.Fatalf("missing relist changes: %v", wantChanges)
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
