@@ -109,11 +109,14 @@ type Task struct {
 	// Resources reserved on the instance until the task is STOPPED.
 	Reservation Reservation `json:"reservation"`
 
-	Group     string        `json:"group"`
-	StartedBy string        `json:"startedBy,omitempty"`
-	Overrides TaskOverrides `json:"overrides"`
-	CPU       string        `json:"cpu,omitempty"`
-	Memory    string        `json:"memory,omitempty"`
+	Group string `json:"group"`
+	// ServiceName is set for tasks a service started (their group is
+	// "service:<name>" and startedBy the deployment id).
+	ServiceName string        `json:"serviceName,omitempty"`
+	StartedBy   string        `json:"startedBy,omitempty"`
+	Overrides   TaskOverrides `json:"overrides"`
+	CPU         string        `json:"cpu,omitempty"`
+	Memory      string        `json:"memory,omitempty"`
 
 	DesiredStatus string `json:"desiredStatus"`
 	// StopCode and StoppedReason are set with DesiredStatus STOPPED by

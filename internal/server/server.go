@@ -19,11 +19,13 @@ import (
 	"github.com/wharfhq/wharf/internal/api/ecs"
 	logsapi "github.com/wharfhq/wharf/internal/api/logs"
 	"github.com/wharfhq/wharf/internal/arn"
+	"github.com/wharfhq/wharf/internal/controller/service"
 	"github.com/wharfhq/wharf/internal/controller/taskdefpurge"
 	"github.com/wharfhq/wharf/internal/controller/taskprune"
 	"github.com/wharfhq/wharf/internal/logs"
 	"github.com/wharfhq/wharf/internal/state"
 	"github.com/wharfhq/wharf/internal/store"
+	"github.com/wharfhq/wharf/internal/tasks"
 )
 
 // Config configures a control plane server.
@@ -183,16 +185,10 @@ func (s *Server) open(ctx, runCtx context.Context) error {
 	var h http.Handler = gw
 	s.handler.Store(&h)
 
-	s.startLoop(runCtx, "taskdefpurge", (&taskdefpurge.Purger{
-		State: s.state, Interval: s.cfg.PurgeInterval, Grace: s.cfg.PurgeGrace,
-		InUse:  s.taskDefinitionInUse,
-		Logger: s.cfg.Logger.With("component", "taskdefpurge"),
-	}).Run)
-	s.startLoop(runCtx, "logretention", (&logs.Pruner{Store: s.logStore, Logger: s.cfg.Logger.With("component", "logretention")}).Run)
-	s.startLoop(runCtx, "taskprune", (&taskprune.Pruner{
-		State: s.state, Retention: s.cfg.StoppedTaskRetention, Interval: s.cfg.PruneInterval,
-		Logger: s.cfg.Logger.With("component", "taskprune"),
-	}).Run)
+	s.startLoop(runCtx, "controllers", func(ctx context.Context) error {
+		s.runAsLeader(ctx, s.runControllers)
+		return nil
+	})
 	if s.cfg.LocalAgent {
 		if err := s.startLocalAgent(ctx, runCtx); err != nil {
 			return err
@@ -201,11 +197,51 @@ func (s *Server) open(ctx, runCtx context.Context) error {
 	return nil
 }
 
+// runControllers runs every controller until ctx ends (leadership lost or
+// shutdown).
+func (s *Server) runControllers(ctx context.Context) {
+	var wg sync.WaitGroup
+	run := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				s.logger.Error("controller stopped", "controller", name, "err", err)
+			}
+		}()
+	}
+	run("taskdefpurge", (&taskdefpurge.Purger{
+		State: s.state, Interval: s.cfg.PurgeInterval, Grace: s.cfg.PurgeGrace,
+		InUse:  s.taskDefinitionInUse,
+		Logger: s.cfg.Logger.With("component", "taskdefpurge"),
+	}).Run)
+	run("taskprune", (&taskprune.Pruner{
+		State: s.state, Retention: s.cfg.StoppedTaskRetention, Interval: s.cfg.PruneInterval,
+		Logger: s.cfg.Logger.With("component", "taskprune"),
+	}).Run)
+	run("service", (&service.Controller{
+		State: s.state, Launcher: &tasks.Launcher{State: s.state},
+		Logger: s.cfg.Logger.With("component", "service-controller"),
+	}).Run)
+	wg.Wait()
+}
+
 // taskDefinitionInUse reports whether a task still references a revision.
 func (s *Server) taskDefinitionInUse(arn string) bool {
 	for _, t := range s.state.AllTasks() {
 		if t.TaskDefinitionARN == arn {
 			return true
+		}
+	}
+	for _, svc := range s.state.AllServices() {
+		st, _ := s.state.ServiceState(svc.ClusterName, svc.Name)
+		if st != nil && st.Inactive {
+			continue
+		}
+		for _, d := range s.state.Deployments(svc.ClusterName, svc.Name) {
+			if d.TaskDefinitionARN == arn && (st == nil || !st.Deployments[d.ID].Inactive) {
+				return true
+			}
 		}
 	}
 	return false

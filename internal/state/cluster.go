@@ -82,6 +82,7 @@ type ClusterCounts struct {
 	RunningTasks        int32
 	PendingTasks        int32
 	ActiveServices      int32
+	DrainingServices    int32
 	// ActiveTasks counts tasks that are not STOPPED yet.
 	ActiveTasks int32
 }
@@ -92,6 +93,15 @@ func (s *State) Counts(name string) ClusterCounts {
 	for _, ci := range s.Instances(name) {
 		if ci.Status == model.InstanceActive || ci.Status == model.InstanceDraining {
 			n.RegisteredInstances++
+		}
+	}
+	for _, svc := range s.Services(name) {
+		st, ok := s.ServiceState(name, svc.Name)
+		switch {
+		case svc.Status == model.ServiceActive:
+			n.ActiveServices++
+		case svc.Status == model.ServiceDraining && (!ok || !st.Inactive):
+			n.DrainingServices++
 		}
 	}
 	for _, t := range s.Tasks(name) {
@@ -119,7 +129,7 @@ func (s *State) DeleteCluster(ctx context.Context, name string) (*model.Cluster,
 		switch {
 		case n.RegisteredInstances > 0:
 			return ErrClusterHasInstances
-		case n.ActiveServices > 0:
+		case n.ActiveServices+n.DrainingServices > 0:
 			return ErrClusterHasServices
 		case n.ActiveTasks > 0:
 			return ErrClusterHasTasks

@@ -72,6 +72,9 @@ func New(ctx context.Context, cfg Config) (*State, error) {
 	s.cache.Register(prefixTaskStates, decoder[model.TaskState]())
 	s.cache.Register(prefixPlacements, decoder[placementSeq]())
 	s.cache.Register(prefixAgents, decoder[AgentHeartbeat]())
+	s.cache.Register(prefixServices, decoder[model.Service]())
+	s.cache.Register(prefixDeployments, decoder[model.Deployment]())
+	s.cache.Register(prefixServiceStates, decoder[model.ServiceState]())
 	if err := s.cache.Start(ctx); err != nil {
 		return nil, fmt.Errorf("prime state cache: %w", err)
 	}

@@ -30,6 +30,9 @@ type Request struct {
 	// task each on, instead of letting the scheduler choose.
 	Instances []string
 
+	// ServiceName marks tasks started by a service.
+	ServiceName string
+
 	Tags                 []model.Tag
 	EnableExecuteCommand bool
 	NetworkConfiguration model.Passthrough
@@ -49,22 +52,38 @@ type Launcher struct {
 
 const maxPlacementAttempts = 20
 
+// Result is what a launch did.
+type Result struct {
+	Tasks    []*model.Task
+	Failures []Failure
+	// Explanation says, in ECS's words, why copies could not be placed:
+	// "no container instance met all of its requirements. The closest
+	// matching (container-instance …) has insufficient memory available…".
+	Explanation string
+}
+
 // Launch places the requested tasks and stores them. It returns the tasks
 // created and the copies that could not be placed.
 func (l *Launcher) Launch(ctx context.Context, req Request) ([]*model.Task, []Failure, error) {
+	res, err := l.LaunchExplained(ctx, req)
+	return res.Tasks, res.Failures, err
+}
+
+// LaunchExplained is Launch with the scheduler's explanation of failures.
+func (l *Launcher) LaunchExplained(ctx context.Context, req Request) (Result, error) {
 	for attempt := 0; attempt < maxPlacementAttempts; attempt++ {
 		placeRev, seq, err := l.State.PlacementRevision(ctx, req.Cluster.Name)
 		if err != nil {
-			return nil, nil, err
+			return Result{}, err
 		}
 		// The snapshot must include every placement up to the counter we
 		// commit against.
 		if err := l.State.WaitFor(ctx, placeRev); err != nil {
-			return nil, nil, err
+			return Result{}, err
 		}
-		tasks, failures := l.plan(req)
+		tasks, failures, explanation := l.plan(req)
 		if len(tasks) == 0 {
-			return nil, failures, nil
+			return Result{Failures: failures, Explanation: explanation}, nil
 		}
 		values := make([]model.Task, len(tasks))
 		for i, t := range tasks {
@@ -75,15 +94,15 @@ func (l *Launcher) Launch(ctx context.Context, req Request) ([]*model.Task, []Fa
 			continue
 		}
 		if err != nil {
-			return nil, nil, err
+			return Result{}, err
 		}
-		return tasks, failures, nil
+		return Result{Tasks: tasks, Failures: failures, Explanation: explanation}, nil
 	}
-	return nil, nil, fmt.Errorf("placement in cluster %s kept conflicting with concurrent placements", req.Cluster.Name)
+	return Result{}, fmt.Errorf("placement in cluster %s kept conflicting with concurrent placements", req.Cluster.Name)
 }
 
 // plan computes placements against the current state without writing.
-func (l *Launcher) plan(req Request) ([]*model.Task, []Failure) {
+func (l *Launcher) plan(req Request) ([]*model.Task, []Failure, string) {
 	view := NewView(l.State, req.Cluster.Name)
 	usage := view.Usage()
 	now := l.State.Now()
@@ -123,6 +142,7 @@ func (l *Launcher) plan(req Request) ([]*model.Task, []Failure) {
 
 	var placed []*model.Task
 	var failures []Failure
+	var explanation string
 	if len(req.Instances) > 0 {
 		for _, id := range req.Instances {
 			ci, ok := byID[id]
@@ -138,6 +158,7 @@ func (l *Launcher) plan(req Request) ([]*model.Task, []Failure) {
 			plan, err := scheduler.Place(one, taskReq, 1, rng)
 			if err != nil || len(plan.Placements) == 0 {
 				failures = append(failures, plan.Failures...)
+				explanation = plan.Explanation
 				continue
 			}
 			placed = append(placed, l.newTask(req, ci, reservation, now))
@@ -153,12 +174,12 @@ func (l *Launcher) plan(req Request) ([]*model.Task, []Failure) {
 			u.UDPPorts = append(u.UDPPorts, reservation.UDPPorts...)
 			u.Tasks = append(u.Tasks, scheduler.PlacedTask{Group: req.Group, TaskDefinitionFamily: req.TaskDef.Family})
 		}
-		return placed, failures
+		return placed, failures, explanation
 	}
 
 	plan, err := scheduler.Place(snap, taskReq, req.Count, rng)
 	if err != nil {
-		return nil, []Failure{{Reason: "INVALID", Detail: err.Error()}}
+		return nil, []Failure{{Reason: "INVALID", Detail: err.Error()}}, err.Error()
 	}
 	for _, d := range plan.Placements {
 		ci := byARN(instances, d.InstanceARN)
@@ -167,7 +188,7 @@ func (l *Launcher) plan(req Request) ([]*model.Task, []Failure) {
 		}
 		placed = append(placed, l.newTask(req, ci, reservation, now))
 	}
-	return placed, plan.Failures
+	return placed, plan.Failures, plan.Explanation
 }
 
 func byARN(instances []*model.ContainerInstance, a string) *model.ContainerInstance {
@@ -194,6 +215,7 @@ func (l *Launcher) newTask(req Request, ci *model.ContainerInstance, r model.Res
 		CapacityProviderName: req.CapacityProviderName,
 		Reservation:          r,
 		Group:                req.Group,
+		ServiceName:          req.ServiceName,
 		StartedBy:            req.StartedBy,
 		Overrides:            req.Overrides,
 		CPU:                  firstNonEmpty(req.Overrides.CPU, req.TaskDef.CPU),

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/wharfhq/wharf/internal/model"
@@ -28,14 +29,21 @@ type View struct {
 	st      *state.State
 	cluster string
 	tasks   []*model.Task
-	status  map[string]model.TaskStatus
+	// status[i] is the observed status of tasks[i]. A slice, not a map by
+	// task id: Launch builds a View per call, and hashing every task id
+	// into a fresh map dominated placement in large clusters.
+	status []model.TaskStatus
+
+	byIDOnce sync.Once
+	byID     map[string]int // task id → index, built on first Status call
 }
 
 // NewView snapshots a cluster's tasks and their observed statuses.
 func NewView(st *state.State, cluster string) *View {
-	v := &View{st: st, cluster: cluster, tasks: st.Tasks(cluster), status: map[string]model.TaskStatus{}}
-	for _, t := range v.tasks {
-		v.status[t.ID] = st.ObservedStatus(t)
+	v := &View{st: st, cluster: cluster, tasks: st.Tasks(cluster)}
+	v.status = make([]model.TaskStatus, len(v.tasks))
+	for i, t := range v.tasks {
+		v.status[i] = st.ObservedStatus(t)
 	}
 	return v
 }
@@ -43,18 +51,28 @@ func NewView(st *state.State, cluster string) *View {
 // Tasks returns the cluster's tasks.
 func (v *View) Tasks() []*model.Task { return v.tasks }
 
-// Status returns a task's observed status.
-func (v *View) Status(t *model.Task) model.TaskStatus { return v.status[t.ID] }
-
-// holds reports whether a task still holds its reservation: until it is
-// STOPPED.
-func (v *View) holds(t *model.Task) bool { return v.status[t.ID] < model.TaskStopped }
+// Status returns a task's observed status (zero for a task not in the
+// view).
+func (v *View) Status(t *model.Task) model.TaskStatus {
+	v.byIDOnce.Do(func() {
+		v.byID = make(map[string]int, len(v.tasks))
+		for i, t := range v.tasks {
+			v.byID[t.ID] = i
+		}
+	})
+	i, ok := v.byID[t.ID]
+	if !ok {
+		return 0
+	}
+	return v.status[i]
+}
 
 // Usage returns what the tasks on each instance hold, by instance id.
 func (v *View) Usage() map[string]*Usage {
 	out := map[string]*Usage{}
-	for _, t := range v.tasks {
-		if t.InstanceID == "" || !v.holds(t) {
+	for i, t := range v.tasks {
+		// A task holds its reservation until it is STOPPED.
+		if t.InstanceID == "" || v.status[i] >= model.TaskStopped {
 			continue
 		}
 		u := out[t.InstanceID]
@@ -70,7 +88,7 @@ func (v *View) Usage() map[string]*Usage {
 		if t.DesiredStatus == model.DesiredRunning {
 			u.RunningTasks++
 		}
-		if v.status[t.ID] < model.TaskRunning {
+		if v.status[i] < model.TaskRunning {
 			u.PendingTasks++
 		}
 	}

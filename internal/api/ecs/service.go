@@ -60,6 +60,16 @@ func (h *Handler) Service() *api.JSONService {
 	api.Register(s, "StopTask", h.StopTask)
 	api.Register(s, "DescribeTasks", h.DescribeTasks)
 	api.Register(s, "ListTasks", h.ListTasks)
+	// Services.
+	api.Register(s, "CreateService", h.CreateService)
+	api.Register(s, "UpdateService", h.UpdateService)
+	api.Register(s, "DeleteService", h.DeleteService)
+	api.Register(s, "DescribeServices", h.DescribeServices)
+	api.Register(s, "ListServices", h.ListServices)
+	api.Register(s, "ListServicesByNamespace", h.ListServicesByNamespace)
+	api.Register(s, "ListServiceDeployments", h.ListServiceDeployments)
+	api.Register(s, "DescribeServiceDeployments", h.DescribeServiceDeployments)
+	api.Register(s, "StopServiceDeployment", h.StopServiceDeployment)
 	// Tags, attributes, account settings.
 	api.Register(s, "TagResource", h.TagResource)
 	api.Register(s, "UntagResource", h.UntagResource)

@@ -95,6 +95,30 @@ func (h *Handler) resolveTaggable(ref string) (*taggable, error) {
 			_, err := h.st.UpdateTaskDefinition(ctx, family, rev, func(td *model.TaskDefinition) error { td.Tags = fn(td.Tags); return checkTagCount(td.Tags) })
 			return err
 		}}, nil
+	case "service":
+		if len(parts) != 3 {
+			break
+		}
+		svc, ok := h.st.Service(parts[1], parts[2])
+		if !ok || h.serviceInactive(svc) {
+			return nil, resourceNotFound(ref)
+		}
+		return &taggable{tags: svc.Tags, update: func(ctx context.Context, fn func([]model.Tag) []model.Tag) error {
+			_, err := h.st.UpdateService(ctx, parts[1], parts[2], func(s *model.Service) error { s.Tags = fn(s.Tags); return checkTagCount(s.Tags) })
+			return err
+		}}, nil
+	case "task":
+		if len(parts) != 3 {
+			break
+		}
+		t, ok := h.st.Task(parts[1], parts[2])
+		if !ok {
+			return nil, resourceNotFound(ref)
+		}
+		return &taggable{tags: t.Tags, update: func(ctx context.Context, fn func([]model.Tag) []model.Tag) error {
+			_, err := h.st.UpdateTask(ctx, parts[1], parts[2], func(t *model.Task) error { t.Tags = fn(t.Tags); return checkTagCount(t.Tags) })
+			return err
+		}}, nil
 	case "container-instance":
 		if len(parts) != 3 {
 			break

@@ -325,9 +325,13 @@ func (h *Handler) ListTasks(_ context.Context, in *ecswire.ListTasksRequest) (*e
 		}
 	}
 	if in.ServiceName != "" {
-		// Services arrive with the services work; until then no service
-		// exists, which ECS reports as ServiceNotFoundException.
-		return nil, serviceNotFound()
+		if _, _, err := h.resolveService(in.Cluster, in.ServiceName); err != nil {
+			return nil, err
+		}
+	}
+	serviceName := in.ServiceName
+	if strings.HasPrefix(serviceName, "arn:") {
+		serviceName = serviceName[strings.LastIndexByte(serviceName, '/')+1:]
 	}
 	var ids []string
 	for _, t := range h.st.Tasks(c.Name) {
@@ -335,6 +339,7 @@ func (h *Handler) ListTasks(_ context.Context, in *ecswire.ListTasksRequest) (*e
 			instID != "" && t.InstanceID != instID ||
 			in.Family != "" && t.Family != in.Family ||
 			in.StartedBy != "" && t.StartedBy != in.StartedBy ||
+			serviceName != "" && t.ServiceName != serviceName ||
 			in.LaunchType != "" && t.LaunchType != string(in.LaunchType) {
 			continue
 		}
