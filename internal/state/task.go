@@ -183,3 +183,35 @@ func (s *State) TaskByRef(cluster, ref string) (*model.Task, bool) {
 	}
 	return t, true
 }
+
+// TasksWithStatus returns a cluster's tasks, sorted by id, with their
+// observed statuses (PROVISIONING until reported) in one merge over the
+// two key ranges: placement snapshots of large clusters need this to be
+// cheap.
+func (s *State) TasksWithStatus(cluster string) ([]*model.Task, []model.TaskStatus) {
+	specs := s.cache.List(prefixTasks + cluster + "/")
+	states := s.cache.List(prefixTaskStates + cluster + "/")
+	tasks := make([]*model.Task, 0, len(specs))
+	statuses := make([]model.TaskStatus, 0, len(specs))
+	specPrefix, statePrefix := len(prefixTasks)+len(cluster)+1, len(prefixTaskStates)+len(cluster)+1
+	j := 0
+	for _, e := range specs {
+		t, ok := e.Obj.(*model.Task)
+		if !ok {
+			continue
+		}
+		id := e.Key[specPrefix:]
+		for j < len(states) && states[j].Key[statePrefix:] < id {
+			j++
+		}
+		status := model.TaskProvisioning
+		if j < len(states) && states[j].Key[statePrefix:] == id {
+			if st, ok := states[j].Obj.(*model.TaskState); ok && st.LastStatus > 0 {
+				status = st.LastStatus
+			}
+		}
+		tasks = append(tasks, t)
+		statuses = append(statuses, status)
+	}
+	return tasks, statuses
+}

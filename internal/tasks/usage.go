@@ -40,11 +40,8 @@ type View struct {
 
 // NewView snapshots a cluster's tasks and their observed statuses.
 func NewView(st *state.State, cluster string) *View {
-	v := &View{st: st, cluster: cluster, tasks: st.Tasks(cluster)}
-	v.status = make([]model.TaskStatus, len(v.tasks))
-	for i, t := range v.tasks {
-		v.status[i] = st.ObservedStatus(t)
-	}
+	v := &View{st: st, cluster: cluster}
+	v.tasks, v.status = st.TasksWithStatus(cluster)
 	return v
 }
 

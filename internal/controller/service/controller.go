@@ -251,7 +251,8 @@ func (c *Controller) snapshot(svc *model.Service, deps []*model.Deployment, st *
 			rs = RolloutFailed // a stopped deployment launches nothing more
 		}
 		snap.Deployments = append(snap.Deployments, Deployment{ID: d.ID, TaskDefinitionARN: d.TaskDefinitionARN,
-			CreatedAt: d.CreatedAt, RolloutState: rs, Completed: ds.Completed})
+			CreatedAt: d.CreatedAt, RolloutState: rs, Completed: ds.Completed,
+			RolloutStateReason: ds.RolloutStateReason, FailedTasks: ds.FailedTasks})
 	}
 	if len(snap.Deployments) == 0 || snap.Deployments[len(snap.Deployments)-1].ID != deps[len(deps)-1].ID {
 		// The primary is always part of the snapshot.

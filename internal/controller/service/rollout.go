@@ -319,7 +319,7 @@ func (r *rollout) replica() bool {
 
 	// Start PRIMARY tasks.
 	activeP := len(r.filter(func(ti *taskInfo) bool { return ti.primary && ti.active() && !ti.t.OnDrainingInstance }))
-	if n := r.d - activeP; n > 0 && !failed {
+	if n := min(r.d-activeP, r.maxT-r.live); n > 0 && !failed {
 		if r.holdLaunch() {
 			return r.anyActive(replace)
 		}

@@ -263,7 +263,7 @@ func TestCompute(t *testing.T) {
 			name: "desired count lowered mid-rollout: scale in newest, replace old within minH",
 			snap: snap(replica(2, 100, 200), []Deployment{completed(depA), inProgress(depB)},
 				many(4, "a", depA, healthy), many(4, "b", depB, healthy)),
-			stop: slices.Concat(scalingStops(depB, "b4", "b3"), scalingStops(depB, "a1", "a2", "a3", "a4")),
+			stop:   slices.Concat(scalingStops(depB, "b4", "b3"), scalingStops(depB, "a1", "a2", "a3", "a4")),
 			events: []string{stopEvent("web", "b4", "b3", "a1", "a2", "a3", "a4")},
 			check: func(t *testing.T, p Plan) {
 				wantCounts(t, p, depA, Counts{})
@@ -352,7 +352,7 @@ func TestCompute(t *testing.T) {
 			name: "breaker without a completed deployment: FAILED, stalls",
 			snap: func() Snapshot {
 				s := snap(replica(2, 100, 200), []Deployment{inProgress(depB)},
-					[]Task{failedStart("b1", depB, 90*time.Second), failedStart("b2", depB, 60*time.Second), failedStart("b3", depB, 30*time.Hour)})
+					[]Task{failedStart("b1", depB, 90*time.Second), failedStart("b2", depB, 60*time.Second), failedStart("b3", depB, 30*time.Second)})
 				s.Service.CircuitBreaker, s.Service.Rollback = true, true
 				return s
 			}(),
