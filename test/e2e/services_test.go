@@ -101,6 +101,93 @@ func (e *dockerEnv) serviceTasks(name string) []types.Task {
 	return out
 }
 
+// sampler polls a service's tasks until stopped and records every sample
+// that breaks the live (≤ maxLive) or healthy (≥ minHealthy) bound.
+type sampler struct {
+	mu         sync.Mutex
+	samples    int
+	violations []string
+	errs       []error
+	stop, done chan struct{}
+}
+
+func (e *dockerEnv) sample(service string, maxLive, minHealthy int) *sampler {
+	sm := &sampler{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(sm.done)
+		for {
+			select {
+			case <-sm.stop:
+				return
+			default:
+			}
+			live, healthy, err := e.countTasks(service)
+			sm.mu.Lock()
+			switch {
+			case err != nil:
+				sm.errs = append(sm.errs, err)
+			default:
+				sm.samples++
+				if live > maxLive {
+					sm.violations = append(sm.violations, fmt.Sprintf("%d live tasks > bound %d", live, maxLive))
+				}
+				if healthy < minHealthy {
+					sm.violations = append(sm.violations, fmt.Sprintf("%d healthy tasks < bound %d", healthy, minHealthy))
+				}
+			}
+			sm.mu.Unlock()
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	return sm
+}
+
+// finish stops the sampler and fails the test on violations.
+func (sm *sampler) finish(t *testing.T) {
+	t.Helper()
+	close(sm.stop)
+	<-sm.done
+	if len(sm.violations) > 0 {
+		t.Fatalf("%d of %d samples broke the deployment bounds, e.g. %v", len(sm.violations), sm.samples, sm.violations[:min(5, len(sm.violations))])
+	}
+	if sm.samples < 20 {
+		t.Fatalf("only %d samples taken (errors: %v)", sm.samples, sm.errs)
+	}
+	if len(sm.errs) > sm.samples/10 {
+		t.Fatalf("%d sampling errors, e.g. %v", len(sm.errs), sm.errs[0])
+	}
+}
+
+// countTasks counts a service's live tasks (not STOPPED, stopping ones
+// included) and its healthy ones (RUNNING, HEALTHY, not asked to stop).
+func (e *dockerEnv) countTasks(service string) (live, healthy int, err error) {
+	ctx := context.Background()
+	var arns []string
+	for _, ds := range []types.DesiredStatus{types.DesiredStatusRunning, types.DesiredStatusStopped} {
+		out, err := e.ecs.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(e.cluster), ServiceName: aws.String(service), DesiredStatus: ds})
+		if err != nil {
+			return 0, 0, err
+		}
+		arns = append(arns, out.TaskArns...)
+	}
+	for i := 0; i < len(arns); i += 100 {
+		d, err := e.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(e.cluster), Tasks: arns[i:min(i+100, len(arns))]})
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, tk := range d.Tasks {
+			if aws.ToString(tk.LastStatus) == "STOPPED" {
+				continue
+			}
+			live++
+			if aws.ToString(tk.LastStatus) == "RUNNING" && tk.HealthStatus == types.HealthStatusHealthy && aws.ToString(tk.DesiredStatus) == "RUNNING" {
+				healthy++
+			}
+		}
+	}
+	return live, healthy, nil
+}
+
 // TestServiceSelfHeals: desired 3 reaches steady state; a container killed
 // behind wharf's back is replaced and the count returns to 3.
 func TestServiceSelfHeals(t *testing.T) {
@@ -141,38 +228,7 @@ func TestRollingUpdateRespectsMinAndMax(t *testing.T) {
 		DeploymentConfiguration: &types.DeploymentConfiguration{MinimumHealthyPercent: aws.Int32(50), MaximumPercent: aws.Int32(150)}})
 	e.waitService("roll", "steady", 90*time.Second, isSteady)
 
-	var mu sync.Mutex
-	var violations []string
-	samples := 0
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			live, healthy := 0, 0
-			for _, tk := range e.serviceTasks("roll") {
-				live++
-				if aws.ToString(tk.LastStatus) == "RUNNING" && tk.HealthStatus == types.HealthStatusHealthy && aws.ToString(tk.DesiredStatus) == "RUNNING" {
-					healthy++
-				}
-			}
-			mu.Lock()
-			samples++
-			if live > 6 {
-				violations = append(violations, fmt.Sprintf("%d live tasks > maxPercent bound 6", live))
-			}
-			if healthy < 2 {
-				violations = append(violations, fmt.Sprintf("%d healthy tasks < minimumHealthyPercent bound 2", healthy))
-			}
-			mu.Unlock()
-			time.Sleep(100 * time.Millisecond)
-		}
-	}()
+	sm := e.sample("roll", 6, 2)
 	e.register(e.healthChecked("roll", "v2", nil))
 	if _, err := e.ecs.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String(e.cluster), Service: aws.String("roll"), TaskDefinition: aws.String("roll:2")}); err != nil {
 		t.Fatal(err)
@@ -180,14 +236,7 @@ func TestRollingUpdateRespectsMinAndMax(t *testing.T) {
 	s := e.waitService("roll", "rolled out", 3*time.Minute, func(s types.Service) bool {
 		return isSteady(s) && strings.HasSuffix(aws.ToString(s.TaskDefinition), "roll:2")
 	})
-	close(stop)
-	<-done
-	if len(violations) > 0 {
-		t.Fatalf("%d of %d samples broke the deployment bounds, e.g. %v", len(violations), samples, violations[:min(5, len(violations))])
-	}
-	if samples < 20 {
-		t.Fatalf("only %d samples taken", samples)
-	}
+	sm.finish(t)
 	var sawCompleted bool
 	for _, ev := range s.Events {
 		if strings.Contains(aws.ToString(ev.Message), "deployment completed.") {
@@ -201,17 +250,15 @@ func TestRollingUpdateRespectsMinAndMax(t *testing.T) {
 
 // TestCircuitBreakerOnDocker: an update to a container that exits at once
 // trips the circuit breaker, the deployment FAILS and the service rolls
-// back; the old tasks serve throughout.
+// back; the old tasks serve throughout: healthy tasks never drop below the
+// minimum (100 % of 2) until the rollback's tasks have taken over.
 func TestCircuitBreakerOnDocker(t *testing.T) {
 	e := newDockerEnv(t)
 	e.register(e.healthChecked("cb", "good", nil))
 	e.createService(&ecs.CreateServiceInput{ServiceName: aws.String("cb"), TaskDefinition: aws.String("cb"), DesiredCount: aws.Int32(2),
 		DeploymentConfiguration: &types.DeploymentConfiguration{DeploymentCircuitBreaker: &types.DeploymentCircuitBreaker{Enable: true, Rollback: true}}})
 	e.waitService("cb", "steady", 90*time.Second, isSteady)
-	old := map[string]bool{}
-	for _, tk := range e.serviceTasks("cb") {
-		old[aws.ToString(tk.TaskArn)] = true
-	}
+	sm := e.sample("cb", 4, 2)
 	e.register(e.healthChecked("cb", "bad", map[string]string{"EXIT_AFTER": "0s", "EXIT_CODE": "1"}))
 	if _, err := e.ecs.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String(e.cluster), Service: aws.String("cb"), TaskDefinition: aws.String("cb:2")}); err != nil {
 		t.Fatal(err)
@@ -219,12 +266,7 @@ func TestCircuitBreakerOnDocker(t *testing.T) {
 	s := e.waitService("cb", "rolled back", 4*time.Minute, func(s types.Service) bool {
 		return isSteady(s) && strings.HasSuffix(aws.ToString(s.TaskDefinition), "cb:1")
 	})
-	// The old tasks served throughout: the same tasks run at the end.
-	for _, tk := range e.serviceTasks("cb") {
-		if !old[aws.ToString(tk.TaskArn)] {
-			t.Fatalf("task %s replaced an old task; the old ones should have served throughout", aws.ToString(tk.TaskArn))
-		}
-	}
+	sm.finish(t)
 	sd, err := e.ecs.ListServiceDeployments(context.Background(), &ecs.ListServiceDeploymentsInput{Cluster: aws.String(e.cluster), Service: aws.String("cb")})
 	if err != nil || len(sd.ServiceDeployments) != 3 || sd.ServiceDeployments[1].Status != types.ServiceDeploymentStatusRollbackSuccessful {
 		t.Fatalf("service deployments: %+v %v; events %+v", sd, err, s.Events)
@@ -279,5 +321,60 @@ func TestAWSCLIWaitServicesStable(t *testing.T) {
 	if s := e.service("stable"); len(s.Deployments) != 1 || s.RunningCount != s.DesiredCount || s.DesiredCount != 2 {
 		t.Fatalf("waiter returned after %s but the service is not stable: %d deployments, %d/%d running",
 			time.Since(start), len(s.Deployments), s.RunningCount, s.DesiredCount)
+	}
+}
+
+// TestServerKilledMidRollout: kill -9 of the server in the middle of a
+// rollout; after a restart the same deployment finishes, and no task is
+// lost or duplicated (the agent runs as its own process and keeps serving).
+func TestServerKilledMidRollout(t *testing.T) {
+	image := dockertest.BuildTestApp(t)
+	serverDir, agentDir := t.TempDir(), t.TempDir()
+	dockertest.CleanupLabel(t, runtime.LabelDataDir, agentDir)
+	port := freePort(t)
+	srv := startServerOn(t, port, serverDir, "--local-agent=false", "--agent-token", "mid-token")
+	e := &dockerEnv{t: t, p: srv, ecs: wharftest.ECS(srv.url), cluster: "mid", image: image, dir: serverDir}
+	if _, err := e.ecs.CreateCluster(context.Background(), &ecs.CreateClusterInput{ClusterName: aws.String("mid")}); err != nil {
+		t.Fatal(err)
+	}
+	startAgent(t, srv.url, "mid-token", "mid", agentDir)
+	e.waitInstances(ctxTimeout(t, time.Minute), 1)
+	e.register(e.healthChecked("mid", "v1", nil))
+	e.createService(&ecs.CreateServiceInput{ServiceName: aws.String("mid"), TaskDefinition: aws.String("mid"), DesiredCount: aws.Int32(4),
+		DeploymentConfiguration: &types.DeploymentConfiguration{MinimumHealthyPercent: aws.Int32(50), MaximumPercent: aws.Int32(100)}})
+	e.waitService("mid", "steady", 90*time.Second, isSteady)
+
+	e.register(e.healthChecked("mid", "v2", nil))
+	up, err := e.ecs.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String("mid"), Service: aws.String("mid"), TaskDefinition: aws.String("mid:2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployment := aws.ToString(up.Service.Deployments[0].Id)
+	// Wait until the rollout is under way (some old tasks stopped, new ones
+	// started), then kill the server.
+	e.waitService("mid", "mid-rollout", 60*time.Second, func(s types.Service) bool {
+		return len(s.Deployments) == 2 && s.Deployments[0].RunningCount+s.Deployments[0].PendingCount > 0
+	})
+	srv.kill()
+	time.Sleep(time.Second)
+	e.p = startServerOn(t, port, serverDir, "--local-agent=false", "--agent-token", "mid-token")
+	s := e.waitService("mid", "rolled out after the restart", 3*time.Minute, func(s types.Service) bool {
+		return isSteady(s) && strings.HasSuffix(aws.ToString(s.TaskDefinition), "mid:2")
+	})
+	if got := aws.ToString(s.Deployments[0].Id); got != deployment {
+		t.Fatalf("the rollout finished as deployment %s, want the same deployment %s", got, deployment)
+	}
+	live, _, err := e.countTasks("mid")
+	if err != nil || live != 4 {
+		t.Fatalf("after the rollout %d tasks are live, want 4 (%v)", live, err)
+	}
+	// Exactly 4 containers run for the service: none lost, none duplicated.
+	dc := dockertest.RequireDocker(t)
+	f := client.Filters{}
+	f.Add("label", runtime.LabelDataDir+"="+agentDir)
+	f.Add("status", "running")
+	list, err := dc.ContainerList(context.Background(), client.ContainerListOptions{Filters: f})
+	if err != nil || len(list.Items) != 4 {
+		t.Fatalf("%d running containers, want 4 (%v)", len(list.Items), err)
 	}
 }
