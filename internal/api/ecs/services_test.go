@@ -213,3 +213,26 @@ func TestCircuitBreakerRollsBack(t *testing.T) {
 		t.Fatalf("deployments after rollback: %v; events %v", statuses, eventMessages(s))
 	}
 }
+
+// TestServicePlacementFailureEvent: a service whose tasks fit nowhere
+// reports ECS's placement event.
+func TestServicePlacementFailureEvent(t *testing.T) {
+	ctx := context.Background()
+	c, srv := taskEnv(t)
+	a := registerInstance(t, c, srv, 1024, 1024)
+	playAgent(t, a)
+	big := webTaskDef("huge", 0)
+	big.ContainerDefinitions[0].Memory = aws.Int32(4000)
+	must[*ecs.RegisterTaskDefinitionOutput](t)(c.RegisterTaskDefinition(ctx, big))
+	must[*ecs.CreateServiceOutput](t)(c.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String("jobs"), ServiceName: aws.String("huge"),
+		TaskDefinition: aws.String("huge"), DesiredCount: aws.Int32(1)}))
+	want := "(service huge) was unable to place a task because no container instance met all of its requirements. The closest matching (container-instance " + a.id + ") has insufficient memory available."
+	waitService(t, c, "jobs", "huge", "reporting the placement failure", func(s types.Service) bool {
+		for _, m := range eventMessages(s) {
+			if strings.HasPrefix(m, want) {
+				return true
+			}
+		}
+		return false
+	})
+}
