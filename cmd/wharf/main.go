@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
@@ -15,7 +16,20 @@ func main() {
 		return
 	}
 	if err := newRootCmd().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "wharf:", err)
-		os.Exit(1)
+		os.Exit(reportError(err))
 	}
+}
+
+// reportError prints err (unless the command already did) and returns the
+// process exit code: the one an exitCodeError carries, else 1.
+func reportError(err error) int {
+	var ec *exitCodeError
+	if errors.As(err, &ec) {
+		if !ec.reported {
+			fmt.Fprintln(os.Stderr, "wharf:", ec.err)
+		}
+		return ec.code
+	}
+	fmt.Fprintln(os.Stderr, "wharf:", err)
+	return 1
 }
