@@ -15,7 +15,8 @@ import (
 )
 
 func newAgentCmd(g *globalFlags) *cobra.Command {
-	var serverURL, cluster, token, tokenFile, dataDir, region string
+	var serverURL, cluster, token, tokenFile, dataDir, region, hostAddress string
+	var registryHosts []string
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Run a container instance agent that joins a wharf server",
@@ -53,12 +54,13 @@ adopts them and never starts a second copy of a running task.`,
 			}
 			cfg, err := server.AgentTemplate(ctx, server.AgentSetup{
 				ServerURL: strings.TrimRight(serverURL, "/"), Token: token, Region: region,
-				DataDir: dataDir, Runtime: rt, Logger: logger,
+				DataDir: dataDir, Runtime: rt, Logger: logger, RegistryHosts: registryHosts,
 			})
 			if err != nil {
 				return err
 			}
 			cfg.Cluster = cluster
+			cfg.HostAddress = hostAddress
 			return agent.New(cfg).Run(ctx)
 		},
 	}
@@ -69,6 +71,8 @@ adopts them and never starts a second copy of a running task.`,
 	f.StringVar(&tokenFile, "token-file", "", "file holding the agent token")
 	f.StringVar(&dataDir, "data-dir", defaultDataDir()+"-agent", "directory for the agent's identity")
 	f.StringVar(&region, "region", server.DefaultRegion, "AWS region of the server")
+	f.StringVar(&hostAddress, "host-address", "127.0.0.1", "address at which other hosts and load balancers reach this host's published ports")
+	f.StringSliceVar(&registryHosts, "registry", nil, "extra host:port names of the server's registry that get the agent token as pull credentials (the --server host always does)")
 	return cmd
 }
 

@@ -78,6 +78,13 @@ etcd is closed.`,
 	f.BoolVar(&cfg.LocalAgent, "local-agent", true, "run an in-process agent on the local Docker engine in every ACTIVE cluster")
 	f.StringSliceVar(&cfg.LocalAgentClusters, "local-agent-clusters", nil, "restrict the local agent to these clusters")
 	f.DurationVar(&cfg.StoppedTaskRetention, "stopped-task-retention", time.Hour, "how long stopped tasks stay describable")
+	f.StringVar(&cfg.Registry.Listen, "registry-listen", "", "extra address serving only the image registry (/v2/ is always on --listen)")
+	f.StringVar(&cfg.Registry.Address, "registry-address", "", "host:port clients and agents pull images from (default: the registry's listen address)")
+	f.BoolVar(&cfg.Registry.Auth, "registry-auth", false, "require docker login (ECR token or agent token) on the registry")
+	f.BoolVar(&cfg.Registry.AutoCreate, "registry-auto-create", false, "create repositories on first push instead of refusing it as ECR does")
+	f.BoolVar(&cfg.Registry.SparseManifests, "registry-sparse-manifests", false, "accept manifests whose blobs were not pushed")
+	f.DurationVar(&cfg.Registry.GCInterval, "registry-gc-interval", time.Hour, "how often unreferenced registry blobs are deleted (negative: never)")
+	f.DurationVar(&cfg.Registry.LifecycleInterval, "registry-lifecycle-interval", time.Hour, "how often ECR lifecycle policies are applied (negative: never)")
 	f.StringVar(&cfg.AgentToken, "agent-token", os.Getenv("WHARF_AGENT_TOKEN"), "token agents authenticate with (default: generated into <data-dir>/agent-token)")
 	return cmd
 }

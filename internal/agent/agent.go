@@ -27,6 +27,12 @@ import (
 // Label naming the container instance a container belongs to.
 const LabelInstance = "wharf.instance"
 
+// AttrHostAddress is the instance attribute carrying the host's address.
+const AttrHostAddress = "wharf.host-address"
+
+// AttrLocalAgent marks instances of the server's in-process agent.
+const AttrLocalAgent = "wharf.local-agent"
+
 // Config configures an agent for one cluster.
 type Config struct {
 	ServerURL string // the wharf server, e.g. http://127.0.0.1:7150
@@ -44,6 +50,10 @@ type Config struct {
 
 	Resources  Resources
 	Attributes []model.Attribute // in addition to the built-in ones
+	// HostAddress is the address other hosts (and load balancers) reach
+	// this host's published ports at; reported as attribute
+	// wharf.host-address. Default 127.0.0.1.
+	HostAddress string
 	Version    model.VersionInfo
 
 	Logs          taskrun.LogCapture // nil: awslogs output is not captured
@@ -364,7 +374,12 @@ func (a *Agent) resources() []types.Resource {
 
 func (a *Agent) attributes() []types.Attribute {
 	var out []types.Attribute
-	for _, at := range append(BuiltinAttributes(a.cfg.Region), a.cfg.Attributes...) {
+	host := a.cfg.HostAddress
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	attrs := append(BuiltinAttributes(a.cfg.Region), model.Attribute{Name: AttrHostAddress, Value: host})
+	for _, at := range append(attrs, a.cfg.Attributes...) {
 		t := types.Attribute{Name: aws.String(at.Name)}
 		if at.Value != "" {
 			t.Value = aws.String(at.Value)

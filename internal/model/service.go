@@ -45,7 +45,7 @@ type Service struct {
 
 	PlacementConstraints []PlacementConstraint `json:"placementConstraints,omitempty"`
 	PlacementStrategy    []PlacementStrategy   `json:"placementStrategy,omitempty"`
-	LoadBalancers        []LoadBalancer        `json:"loadBalancers,omitempty"`
+	LoadBalancers        []ServiceLoadBalancer        `json:"loadBalancers,omitempty"`
 	NetworkConfiguration Passthrough           `json:"networkConfiguration,omitempty"`
 	ServiceRegistries    Passthrough           `json:"serviceRegistries,omitempty"`
 
@@ -82,8 +82,8 @@ type PlacementStrategy struct {
 	Field string `json:"field,omitempty"`
 }
 
-// LoadBalancer attaches a service's container port to a target group.
-type LoadBalancer struct {
+// ServiceLoadBalancer attaches a service's container port to a target group.
+type ServiceLoadBalancer struct {
 	TargetGroupARN   string `json:"targetGroupArn,omitempty"`
 	LoadBalancerName string `json:"loadBalancerName,omitempty"`
 	ContainerName    string `json:"containerName,omitempty"`
@@ -102,7 +102,7 @@ type Deployment struct {
 	LaunchType           string         `json:"launchType,omitempty"`
 	PlatformVersion      string         `json:"platformVersion,omitempty"`
 	NetworkConfiguration Passthrough    `json:"networkConfiguration,omitempty"`
-	LoadBalancers        []LoadBalancer `json:"loadBalancers,omitempty"`
+	LoadBalancers        []ServiceLoadBalancer `json:"loadBalancers,omitempty"`
 	CreatedAt            time.Time      `json:"createdAt"`
 	// RollbackOf names the failed deployment this one rolls back.
 	RollbackOf string `json:"rollbackOf,omitempty"`

@@ -32,11 +32,14 @@ func (s *Server) startLocalAgent(ctx, runCtx context.Context) error {
 	tmpl, err := AgentTemplate(ctx, AgentSetup{
 		ServerURL: s.loopbackURL(), Token: s.token, Region: s.cfg.Region,
 		DataDir: s.cfg.DataDir, Runtime: rt, ServerPort: s.listener.Addr(),
-		Logger: s.cfg.Logger,
+		Logger: s.cfg.Logger, RegistryHosts: s.registryHosts(),
 	})
 	if err != nil {
 		return err
 	}
+	// The local agent's instances are wharf's own: DeleteCluster retires them
+	// instead of refusing to delete the cluster.
+	tmpl.Attributes = append(tmpl.Attributes, model.Attribute{Name: agent.AttrLocalAgent, Value: "true"})
 	s.fleet = &agent.Fleet{Template: tmpl, Clusters: s.cfg.LocalAgentClusters,
 		Logger: s.cfg.Logger.With("component", "local-agent")}
 	s.startLoop(runCtx, "local-agent", s.fleet.Run)
@@ -50,6 +53,9 @@ type AgentSetup struct {
 	Runtime                           *docker.Runtime
 	ServerPort                        interface{ String() string } // reserved on the host, may be nil
 	Logger                            *slog.Logger
+	// RegistryHosts are extra host:port names of the server's registry
+	// (its URL's host is always one) that get the agent's pull credentials.
+	RegistryHosts []string
 }
 
 // AgentTemplate builds an agent configuration for this host: resources
@@ -68,6 +74,7 @@ func AgentTemplate(ctx context.Context, in AgentSetup) (agent.Config, error) {
 	if err != nil {
 		return agent.Config{}, err
 	}
+	in.Runtime.SetRegistryAuth(AgentRegistryAuth(in.ServerURL, in.Token, in.RegistryHosts))
 	dockerVersion, _ := in.Runtime.Version(ctx)
 	return agent.Config{
 		ServerURL:     in.ServerURL,

@@ -23,6 +23,7 @@ import (
 	"github.com/wharfhq/wharf/internal/controller/taskdefpurge"
 	"github.com/wharfhq/wharf/internal/controller/taskprune"
 	"github.com/wharfhq/wharf/internal/logs"
+	"github.com/wharfhq/wharf/internal/registry"
 	"github.com/wharfhq/wharf/internal/state"
 	"github.com/wharfhq/wharf/internal/store"
 	"github.com/wharfhq/wharf/internal/tasks"
@@ -54,6 +55,9 @@ type Config struct {
 	// joins every ACTIVE cluster (or LocalAgentClusters).
 	LocalAgent         bool
 	LocalAgentClusters []string
+
+	// Registry configures the embedded image registry (registry.go).
+	Registry RegistryConfig
 }
 
 // Defaults for Config.
@@ -78,6 +82,7 @@ type Server struct {
 	loops    sync.WaitGroup
 	token    string
 	fleet    *agent.Fleet
+	registry *registry.Registry
 }
 
 // Start listens, opens the store and starts serving. It returns once the
@@ -182,6 +187,9 @@ func (s *Server) open(ctx, runCtx context.Context) error {
 	}
 	s.token = token
 	agentsvc.New(s.state, token, s.cfg.Logger).Register(gw.Handle)
+	if err := s.openRegistry(ctx, runCtx, gw); err != nil {
+		return err
+	}
 	var h http.Handler = gw
 	s.handler.Store(&h)
 

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/wharfhq/wharf/internal/model"
 	"github.com/wharfhq/wharf/internal/store"
+	"github.com/wharfhq/wharf/internal/store/cache"
 )
 
 // MaxRevisions is ECS's limit of revisions per family.
@@ -24,9 +24,15 @@ type familyRecord struct {
 
 func familyKey(family string) string { return prefixFamilies + family }
 
+// taskDefKey orders revisions by family, then revision. '#' sorts below
+// every character a family name may contain, so "web" sorts before
+// "web-x" exactly as ECS lists families.
 func taskDefKey(family string, revision int32) string {
-	return fmt.Sprintf("%s%s/%010d", prefixTaskDefs, family, revision)
+	return fmt.Sprintf("%s%s#%010d", prefixTaskDefs, family, revision)
 }
+
+// familyPrefix is the key prefix of one family's revisions.
+func familyPrefix(family string) string { return prefixTaskDefs + family + "#" }
 
 // ErrRevisionLimit is returned when a family has used all its revisions.
 var ErrRevisionLimit = errors.New("the family has reached the limit of 1,000,000 revisions")
@@ -98,13 +104,31 @@ func (s *State) LatestActiveTaskDefinition(family string) (*model.TaskDefinition
 
 // FamilyRevisions returns the stored revisions of one family, ascending.
 func (s *State) FamilyRevisions(family string) []*model.TaskDefinition {
-	return list[model.TaskDefinition](s, prefixTaskDefs+family+"/")
+	return list[model.TaskDefinition](s, familyPrefix(family))
 }
 
 // TaskDefinitions returns every stored revision, sorted by family and
 // then numerically by revision.
 func (s *State) TaskDefinitions() []*model.TaskDefinition {
 	return list[model.TaskDefinition](s, prefixTaskDefs)
+}
+
+// ScanTaskDefinitions visits revisions in ECS order (family, then
+// revision; reversed when desc), of one family when family is set, starting
+// after the revision whose key is after ("" from the start), until fn
+// returns false. Keys are opaque cursors for pagination.
+func (s *State) ScanTaskDefinitions(family, after string, desc bool, fn func(key string, td *model.TaskDefinition) bool) {
+	prefix := prefixTaskDefs
+	if family != "" {
+		prefix = familyPrefix(family)
+	}
+	s.cache.Scan(prefix, after, desc, func(e cache.Entry) bool {
+		td, ok := e.Obj.(*model.TaskDefinition)
+		if !ok {
+			return true
+		}
+		return fn(e.Key, td)
+	})
 }
 
 // FamilyStatus summarises one family for ListTaskDefinitionFamilies.
@@ -125,9 +149,6 @@ func (s *State) Families(prefix string) []FamilyStatus {
 			out[len(out)-1].HasActive = true
 		}
 	}
-	// Keys sort "web/" before "web-x/" only by byte order of '/' vs '-';
-	// families must come out in name order.
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Family < out[j].Family })
 	return out
 }
 

@@ -175,12 +175,47 @@ func (h *Handler) DeleteCluster(ctx context.Context, in *ecswire.DeleteClusterRe
 	if err != nil {
 		return nil, err
 	}
+	if err := h.retireLocalInstances(ctx, c.Name); err != nil {
+		return nil, err
+	}
 	deleted, err := h.st.DeleteCluster(ctx, c.Name)
 	if err != nil {
 		return nil, h.clusterUpdateError(err)
 	}
 	return &ecswire.DeleteClusterResponse{Cluster: h.clusterToWire(deleted, allClusterFields)}, nil
 }
+
+// retireLocalInstances deregisters the instances that wharf's own local
+// agent registered in a cluster about to be deleted, when nothing else
+// holds the cluster: they exist so that tasks run out of the box, and must
+// not keep users from deleting a cluster. Instances of other agents still
+// block the deletion, as in ECS.
+func (h *Handler) retireLocalInstances(ctx context.Context, cluster string) error {
+	n := h.st.Counts(cluster)
+	if n.ActiveTasks > 0 || n.ActiveServices+n.DrainingServices > 0 {
+		return nil
+	}
+	var local []string
+	for _, ci := range h.st.Instances(cluster) {
+		if ci.Status == model.InstanceInactive {
+			continue
+		}
+		if v, _ := ci.Attribute(localAgentAttribute); v != "true" {
+			return nil // a real instance: let DeleteCluster refuse
+		}
+		local = append(local, ci.ID)
+	}
+	for _, id := range local {
+		if _, err := h.st.DeregisterInstance(ctx, cluster, id); err != nil && !errorsIsNotFound(err) {
+			return mapStateError(err)
+		}
+	}
+	return nil
+}
+
+// localAgentAttribute marks instances of the server's in-process agent
+// (agent.AttrLocalAgent; the API does not import the agent).
+const localAgentAttribute = "wharf.local-agent"
 
 func (h *Handler) clusterUpdateError(err error) error {
 	if errorsIsNotFound(err) {

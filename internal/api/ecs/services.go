@@ -193,11 +193,11 @@ func checkNetworkConfiguration(td *model.TaskDefinition, nc *ecswire.NetworkConf
 	return nil
 }
 
-func loadBalancersFromWire(in []ecswire.LoadBalancer, td *model.TaskDefinition) ([]model.LoadBalancer, error) {
+func loadBalancersFromWire(in []ecswire.LoadBalancer, td *model.TaskDefinition) ([]model.ServiceLoadBalancer, error) {
 	if len(in) > maxServiceLoadBalancers {
 		return nil, invalidParameter("loadBalancers can have at most %d items.", maxServiceLoadBalancers)
 	}
-	var out []model.LoadBalancer
+	var out []model.ServiceLoadBalancer
 	for i, lb := range in {
 		cd, ok := td.Container(lb.ContainerName)
 		if !ok {
@@ -210,7 +210,7 @@ func loadBalancersFromWire(in []ecswire.LoadBalancer, td *model.TaskDefinition) 
 		if !slices.ContainsFunc(cd.PortMappings, func(pm model.PortMapping) bool { return pm.ContainerPort != nil && *pm.ContainerPort == port }) {
 			return nil, invalidParameter("loadBalancers[%d]: the container %s did not have a container port %d defined.", i, lb.ContainerName, port)
 		}
-		out = append(out, model.LoadBalancer{TargetGroupARN: lb.TargetGroupArn, LoadBalancerName: lb.LoadBalancerName, ContainerName: lb.ContainerName, ContainerPort: port})
+		out = append(out, model.ServiceLoadBalancer{TargetGroupARN: lb.TargetGroupArn, LoadBalancerName: lb.LoadBalancerName, ContainerName: lb.ContainerName, ContainerPort: port})
 	}
 	return out, nil
 }

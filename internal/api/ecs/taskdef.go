@@ -2,7 +2,6 @@ package ecs
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -69,46 +68,45 @@ func (h *Handler) DescribeTaskDefinition(_ context.Context, in *ecswire.Describe
 	return out, nil
 }
 
-// taskDefSortKey orders revisions by family, then numerically by revision.
-func taskDefSortKey(td *model.TaskDefinition) string {
-	return fmt.Sprintf("%s\x00%010d", td.Family, td.Revision)
-}
-
 // ListTaskDefinitions lists revision ARNs; familyPrefix is, as in ECS, a
-// whole family name.
+// whole family name. Pages are read from the ordered cache, so a page costs
+// O(log n + page size) however many revisions exist.
 func (h *Handler) ListTaskDefinitions(_ context.Context, in *ecswire.ListTaskDefinitionsRequest) (*ecswire.ListTaskDefinitionsResponse, error) {
 	status := string(in.Status)
 	if status == "" {
 		status = model.TaskDefActive
 	}
-	var tds []*model.TaskDefinition
-	if in.FamilyPrefix != "" {
-		tds = h.st.FamilyRevisions(in.FamilyPrefix)
-	} else {
-		tds = h.st.TaskDefinitions()
-	}
-	keys := make([]string, 0, len(tds))
-	arns := make(map[string]string, len(tds))
-	for _, td := range tds {
-		if td.Status != status {
-			continue
+	size := defaultPageSize
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 || *in.MaxResults > maxPageSize {
+			return nil, invalidParameter("maxResults must be between 1 and %d.", maxPageSize)
 		}
-		k := taskDefSortKey(td)
-		keys = append(keys, k)
-		arns[k] = td.ARN
+		size = int(*in.MaxResults)
 	}
-	desc := in.Sort == ecswire.SortOrderDesc
-	slices.Sort(keys)
-	if desc {
-		slices.Reverse(keys)
+	after := ""
+	if in.NextToken != "" {
+		var err error
+		if after, err = decodeToken("ListTaskDefinitions", in.NextToken); err != nil {
+			return nil, err
+		}
 	}
-	page, next, err := paginateOrdered("ListTaskDefinitions", keys, desc, in.MaxResults, in.NextToken, defaultPageSize)
-	if err != nil {
-		return nil, err
-	}
-	out := &ecswire.ListTaskDefinitionsResponse{TaskDefinitionArns: make([]string, 0, len(page)), NextToken: next}
-	for _, k := range page {
-		out.TaskDefinitionArns = append(out.TaskDefinitionArns, arns[k])
+	out := &ecswire.ListTaskDefinitionsResponse{TaskDefinitionArns: make([]string, 0, size)}
+	var lastKey string
+	more := false
+	h.st.ScanTaskDefinitions(in.FamilyPrefix, after, in.Sort == ecswire.SortOrderDesc, func(key string, td *model.TaskDefinition) bool {
+		if td.Status != status {
+			return true
+		}
+		if len(out.TaskDefinitionArns) == size {
+			more = true
+			return false
+		}
+		out.TaskDefinitionArns = append(out.TaskDefinitionArns, td.ARN)
+		lastKey = key
+		return true
+	})
+	if more {
+		out.NextToken = encodeToken("ListTaskDefinitions", lastKey)
 	}
 	return out, nil
 }

@@ -283,7 +283,7 @@ func (r *rollout) drainService() {
 // grace period.
 func (r *rollout) stopUnhealthy() {
 	for _, i := range r.byLaunch(func(ti *taskInfo) bool { return ti.active() && ti.health == healthUnhealthy }) {
-		r.stopTask(i, reasonUnhealthy)
+		r.stopTask(i, unhealthyReason(r.info[i].t))
 	}
 }
 

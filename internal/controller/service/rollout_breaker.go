@@ -1,5 +1,7 @@
 package service
 
+import "strings"
+
 import "time"
 
 // The deployment circuit breaker (ecs.md 4.7).
@@ -46,7 +48,7 @@ func outcomeOf(t *Task, h health, now time.Time) outcome {
 		return outcomeSuccess
 	}
 	ph := phaseOf(t)
-	if t.StoppedReason == reasonUnhealthy && ph >= phaseStopping {
+	if (t.StoppedReason == reasonUnhealthy || strings.HasPrefix(t.StoppedReason, "Task failed ELB health checks")) && ph >= phaseStopping {
 		return outcomeFailure // stage 2
 	}
 	ended := ph == phaseStopped || (ph == phaseStopping && !t.DesiredStopped)

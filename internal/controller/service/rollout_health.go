@@ -56,6 +56,12 @@ func healthOf(t *Task, now time.Time, grace time.Duration) health {
 	if phaseOf(t) != phaseRunning {
 		return healthNone
 	}
+	if _, unhealthy := unhealthyTarget(t); unhealthy {
+		if now.Before(graceEnd(t, grace)) {
+			return healthUnhealthyGrace
+		}
+		return healthUnhealthy
+	}
 	if t.HasHealthCheck {
 		switch t.HealthStatus {
 		case model.HealthHealthy:
@@ -101,11 +107,36 @@ func healthWake(t *Task, h health, grace time.Duration) time.Time {
 	return time.Time{}
 }
 
-// targetsHealthy is the load-balancer hook: with a load balancer a task
-// also has to be healthy in every target group before it counts. Services
-// have no load balancers yet, so it always holds; when they do, this reads
-// the task's target health from the snapshot.
-func targetsHealthy(*Task) bool { return true }
+// targetsHealthy: with load balancers a task also has to be healthy in
+// every target group before it counts.
+func targetsHealthy(t *Task) bool {
+	for _, tg := range t.Targets {
+		if tg.State != model.TargetHealthy {
+			return false
+		}
+	}
+	return true
+}
+
+// unhealthyTarget returns the first target group in which the task's
+// target failed its health checks.
+func unhealthyTarget(t *Task) (TargetHealth, bool) {
+	for _, tg := range t.Targets {
+		if tg.State == model.TargetUnhealthy {
+			return tg, true
+		}
+	}
+	return TargetHealth{}, false
+}
+
+// unhealthyReason is the stoppedReason of a task replaced for being
+// unhealthy: ELB health checks first, as ECS words them.
+func unhealthyReason(t *Task) string {
+	if tg, ok := unhealthyTarget(t); ok {
+		return "Task failed ELB health checks in (target-group " + tg.TargetGroupARN + ")"
+	}
+	return reasonUnhealthy
+}
 
 // stoppedOnRequest reports whether someone asked for the task to stop (the
 // service scheduler, StopTask, a Spot reclaim) rather than the task ending

@@ -78,6 +78,17 @@ type Task struct {
 	HasHealthCheck bool
 	// OnDrainingInstance is set when the task's instance is DRAINING.
 	OnDrainingInstance bool
+	// Targets is the task's health in each target group of the service's
+	// load balancers (empty without load balancers). A task counts as
+	// healthy only once it is healthy in every one of them.
+	Targets []TargetHealth
+}
+
+// TargetHealth is a task's target in one target group.
+type TargetHealth struct {
+	TargetGroupARN string
+	State          string // initial | healthy | unhealthy | draining | unused ("" = not registered yet)
+	Reason         string // the ALB reason code when unhealthy
 }
 
 // Instance is a container instance as a DAEMON rollout sees it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -19,6 +20,9 @@ type Options struct {
 	Host string
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
+	// RegistryAuth, if set, gives Pull credentials per registry host (see
+	// SetRegistryAuth).
+	RegistryAuth RegistryAuth
 }
 
 // Runtime is a runtime.Runtime backed by a Docker engine.
@@ -26,6 +30,9 @@ type Runtime struct {
 	client *client.Client
 	host   string
 	log    *slog.Logger
+	authMu sync.RWMutex
+	auth   RegistryAuth
+	pulls  pullGroup
 }
 
 var _ runtime.Runtime = (*Runtime)(nil)
@@ -45,7 +52,7 @@ func New(opts Options) (*Runtime, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Runtime{client: c, host: c.DaemonHost(), log: log.With("component", "runtime/docker")}
+	r := &Runtime{client: c, host: c.DaemonHost(), log: log.With("component", "runtime/docker"), auth: opts.RegistryAuth}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

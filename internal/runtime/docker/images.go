@@ -11,11 +11,19 @@ import (
 	"github.com/wharfhq/wharf/internal/runtime"
 )
 
-// Pull pulls image. Any failure other than ctx ending wraps
-// runtime.ErrImageNotFound: for the agent, an image it cannot get is an image
-// that is not there, whatever the registry said.
+// Pull pulls image, with the credentials SetRegistryAuth gives for its
+// registry. Concurrent pulls of one image share one engine pull (progress
+// goes to the caller that started it). Any failure other than ctx ending
+// wraps runtime.ErrImageNotFound: for the agent, an image it cannot get is
+// an image that is not there, whatever the registry said.
 func (r *Runtime) Pull(ctx context.Context, image string, progress func(string)) error {
-	resp, err := r.client.ImagePull(ctx, image, client.ImagePullOptions{})
+	return r.pulls.do(ctx, image, func(ctx context.Context) error {
+		return r.pull(ctx, image, progress)
+	})
+}
+
+func (r *Runtime) pull(ctx context.Context, image string, progress func(string)) error {
+	resp, err := r.client.ImagePull(ctx, image, client.ImagePullOptions{RegistryAuth: r.encodedAuth(image)})
 	if err != nil {
 		return pullErr(ctx, image, err)
 	}

@@ -376,3 +376,59 @@ func (c *Cache) List(prefix string) []Entry {
 	// already in key order.
 	return out
 }
+
+// Scan calls fn for the entries under prefix in key order (descending when
+// desc), starting strictly after the key after ("" starts at the first or,
+// descending, the last entry), until fn returns false. It reads in
+// O(log n + k) when prefix lies within one registered prefix.
+func (c *Cache) Scan(prefix, after string, desc bool, fn func(Entry) bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, ix := range c.indexes {
+		if !strings.HasPrefix(prefix, ix.prefix) {
+			continue
+		}
+		visit := func(e Entry) bool {
+			if !strings.HasPrefix(e.Key, prefix) {
+				return !desc && e.Key < prefix // before the range (only when descending from the end)
+			}
+			if e.Key == after {
+				return true
+			}
+			return fn(e)
+		}
+		switch {
+		case !desc && after == "":
+			ix.tree.AscendGreaterOrEqual(Entry{Key: prefix}, func(e Entry) bool {
+				if !strings.HasPrefix(e.Key, prefix) {
+					return false
+				}
+				return fn(e)
+			})
+		case !desc:
+			ix.tree.AscendGreaterOrEqual(Entry{Key: after}, func(e Entry) bool {
+				if !strings.HasPrefix(e.Key, prefix) {
+					return false
+				}
+				return visit(e)
+			})
+		default:
+			pivot := after
+			if pivot == "" {
+				pivot = prefix + "\xff\xff\xff\xff"
+			}
+			ix.tree.DescendLessOrEqual(Entry{Key: pivot}, func(e Entry) bool {
+				if !strings.HasPrefix(e.Key, prefix) {
+					return e.Key > prefix // skip keys above the range, stop below it
+				}
+				return visit(e)
+			})
+		}
+		return
+	}
+	for _, e := range c.List(prefix) {
+		if !fn(e) {
+			return
+		}
+	}
+}
