@@ -64,6 +64,11 @@ func startEmbeddedOnce(ctx context.Context, dataDir string, logger *slog.Logger,
 	cfg.AutoCompactionMode = "periodic"
 	cfg.AutoCompactionRetention = compactionRetention
 	cfg.QuotaBackendBytes = quotaBackendBytes
+	// A single member has no follower to catch up: snapshot often and keep
+	// few raft entries in memory (etcd's defaults, 10,000 and 5,000, hold
+	// tens of MiB of recent writes on the heap).
+	cfg.SnapshotCount = 1000
+	cfg.SnapshotCatchUpEntries = 500
 	cfg.EnableGRPCGateway = false
 	cfg.UnsafeNoFsync = false // acknowledged writes must survive kill -9
 	cfg.Logger = "zap"
