@@ -54,7 +54,7 @@ type Config struct {
 	// this host's published ports at; reported as attribute
 	// wharf.host-address. Default 127.0.0.1.
 	HostAddress string
-	Version    model.VersionInfo
+	Version     model.VersionInfo
 
 	Logs          taskrun.LogCapture // nil: awslogs output is not captured
 	PauseImage    string             // image of awsvpc pause containers

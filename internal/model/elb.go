@@ -15,6 +15,8 @@ type LoadBalancer struct {
 	DNSName        string            `json:"dnsName"`
 	IPAddress      string            `json:"ipAddress"` // address its listeners bind (default 127.0.0.1)
 	Subnets        []string          `json:"subnets,omitempty"`
+	VpcID          string            `json:"vpcId,omitempty"`
+	IPAddressType  string            `json:"ipAddressType,omitempty"` // ipv4 | dualstack
 	SecurityGroups []string          `json:"securityGroups,omitempty"`
 	Attributes     map[string]string `json:"attributes,omitempty"` // idle_timeout.timeout_seconds, …
 	Tags           []Tag             `json:"tags,omitempty"`
@@ -29,6 +31,8 @@ type TargetGroup struct {
 	Port       int32  `json:"port"`
 	TargetType string `json:"targetType"` // instance | ip
 	VpcID      string `json:"vpcId,omitempty"`
+	// ProtocolVersion is HTTP1 (the only one the data plane speaks).
+	ProtocolVersion string `json:"protocolVersion,omitempty"`
 
 	HealthCheck HealthCheckConfig `json:"healthCheck"`
 	Attributes  map[string]string `json:"attributes,omitempty"` // deregistration_delay.timeout_seconds, slow_start.duration_seconds, load_balancing.algorithm.type, stickiness.*

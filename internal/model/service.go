@@ -45,7 +45,7 @@ type Service struct {
 
 	PlacementConstraints []PlacementConstraint `json:"placementConstraints,omitempty"`
 	PlacementStrategy    []PlacementStrategy   `json:"placementStrategy,omitempty"`
-	LoadBalancers        []ServiceLoadBalancer        `json:"loadBalancers,omitempty"`
+	LoadBalancers        []ServiceLoadBalancer `json:"loadBalancers,omitempty"`
 	NetworkConfiguration Passthrough           `json:"networkConfiguration,omitempty"`
 	ServiceRegistries    Passthrough           `json:"serviceRegistries,omitempty"`
 
@@ -95,15 +95,15 @@ type ServiceLoadBalancer struct {
 // UpdateService or a circuit-breaker rollback); its progress is in
 // ServiceState.
 type Deployment struct {
-	ID                   string         `json:"id"` // ecs-svc/<digits>
-	Seq                  int64          `json:"seq"`
-	ServiceName          string         `json:"serviceName"`
-	TaskDefinitionARN    string         `json:"taskDefinitionArn"`
-	LaunchType           string         `json:"launchType,omitempty"`
-	PlatformVersion      string         `json:"platformVersion,omitempty"`
-	NetworkConfiguration Passthrough    `json:"networkConfiguration,omitempty"`
+	ID                   string                `json:"id"` // ecs-svc/<digits>
+	Seq                  int64                 `json:"seq"`
+	ServiceName          string                `json:"serviceName"`
+	TaskDefinitionARN    string                `json:"taskDefinitionArn"`
+	LaunchType           string                `json:"launchType,omitempty"`
+	PlatformVersion      string                `json:"platformVersion,omitempty"`
+	NetworkConfiguration Passthrough           `json:"networkConfiguration,omitempty"`
 	LoadBalancers        []ServiceLoadBalancer `json:"loadBalancers,omitempty"`
-	CreatedAt            time.Time      `json:"createdAt"`
+	CreatedAt            time.Time             `json:"createdAt"`
 	// RollbackOf names the failed deployment this one rolls back.
 	RollbackOf string `json:"rollbackOf,omitempty"`
 }

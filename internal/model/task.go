@@ -124,6 +124,11 @@ type Task struct {
 	StopCode      string    `json:"stopCode,omitempty"`
 	StoppedReason string    `json:"stoppedReason,omitempty"`
 	StopRequested time.Time `json:"stopRequestedAt,omitzero"`
+	// DrainStartedAt is set when the service scheduler decided to stop a
+	// task behind a load balancer: its targets are deregistered and drain
+	// first (the task is DEACTIVATING); DesiredStatus becomes STOPPED once
+	// they are drained or the deregistration delay passed.
+	DrainStartedAt time.Time `json:"drainStartedAt,omitzero"`
 
 	Tags                 []Tag       `json:"tags,omitempty"`
 	EnableExecuteCommand bool        `json:"enableExecuteCommand,omitempty"`

@@ -95,6 +95,9 @@ func (h *Handler) CreateService(ctx context.Context, in *ecswire.CreateServiceRe
 	if err != nil {
 		return nil, err
 	}
+	if err := h.checkTargetGroups(lbs, td); err != nil {
+		return nil, err
+	}
 	constraints, strategies, err := placementFromWire(in.PlacementConstraints, in.PlacementStrategy)
 	if err != nil {
 		return nil, err
@@ -215,6 +218,56 @@ func loadBalancersFromWire(in []ecswire.LoadBalancer, td *model.TaskDefinition) 
 	return out, nil
 }
 
+// checkTargetGroups applies ECS's checks on a service's target groups:
+// they exist, a load balancer forwards to them, and awsvpc tasks need
+// target type ip.
+func (h *Handler) checkTargetGroups(lbs []model.ServiceLoadBalancer, td *model.TaskDefinition) error {
+	for i, lb := range lbs {
+		if lb.TargetGroupARN == "" {
+			return invalidParameter("loadBalancers[%d]: targetGroupArn is required (Classic Load Balancers are not supported).", i)
+		}
+		tg, ok := h.st.TargetGroupByARN(lb.TargetGroupARN)
+		if !ok {
+			return invalidParameter("Unable to find target group %s.", lb.TargetGroupARN)
+		}
+		if !h.targetGroupAttached(tg.ARN) {
+			return invalidParameter("The target group with targetGroupArn %s does not have an associated load balancer.", tg.ARN)
+		}
+		if td.NetworkMode == model.NetworkAwsvpc && tg.TargetType != "ip" {
+			return invalidParameter("The provided target group %s has target type %s, which is incompatible with the awsvpc network mode specified in the task definition.", tg.ARN, tg.TargetType)
+		}
+		if td.NetworkMode != model.NetworkAwsvpc && tg.TargetType == "ip" {
+			return invalidParameter("The provided target group %s has target type ip, which is only supported with the awsvpc network mode.", tg.ARN)
+		}
+	}
+	return nil
+}
+
+// targetGroupAttached reports whether a listener or rule forwards to tg.
+func (h *Handler) targetGroupAttached(tgARN string) bool {
+	forwards := func(actions []model.Action) bool {
+		for _, a := range actions {
+			for _, g := range a.TargetGroups {
+				if g.ARN == tgARN {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, l := range h.st.AllListeners() {
+		if forwards(l.DefaultActions) {
+			return true
+		}
+	}
+	for _, r := range h.st.AllRules() {
+		if forwards(r.Actions) {
+			return true
+		}
+	}
+	return false
+}
+
 func placementFromWire(cs []ecswire.PlacementConstraint, ss []ecswire.PlacementStrategy) ([]model.PlacementConstraint, []model.PlacementStrategy, error) {
 	var sc []scheduler.Constraint
 	var sst []scheduler.Strategy
@@ -318,6 +371,9 @@ func (h *Handler) UpdateService(ctx context.Context, in *ecswire.UpdateServiceRe
 	if in.LoadBalancers != nil {
 		lbs, err := loadBalancersFromWire(in.LoadBalancers, td)
 		if err != nil {
+			return nil, err
+		}
+		if err := h.checkTargetGroups(lbs, td); err != nil {
 			return nil, err
 		}
 		next.LoadBalancers = lbs

@@ -47,14 +47,14 @@ func (h *Handler) serviceToWire(s *model.Service, withTags bool) *ecswire.Servic
 		LaunchType: ecswire.LaunchType(s.LaunchType), CapacityProviderStrategy: strategyToWire(s.CapacityProviderStrategy),
 		PlatformVersion: s.PlatformVersion, HealthCheckGracePeriodSeconds: &grace,
 		EnableExecuteCommand: s.EnableExecuteCommand, EnableECSManagedTags: s.EnableECSManagedTags,
-		PropagateTags: ecswire.PropagateTags(orDefault(s.PropagateTags, "NONE")),
+		PropagateTags:               ecswire.PropagateTags(orDefault(s.PropagateTags, "NONE")),
 		AvailabilityZoneRebalancing: ecswire.AvailabilityZoneRebalancing(s.AvailabilityZoneRebalancing),
-		CreatedAt: awsjson.NewTimestamp(s.CreatedAt), CreatedBy: s.CreatedBy,
+		CreatedAt:                   awsjson.NewTimestamp(s.CreatedAt), CreatedBy: s.CreatedBy,
 		DeploymentController:    &ecswire.DeploymentController{Type: ecswire.DeploymentControllerTypeEcs},
 		DeploymentConfiguration: deploymentConfigToWire(s.DeploymentConfiguration),
 		Deployments:             []ecswire.Deployment{}, Events: []ecswire.ServiceEvent{},
-		LoadBalancers:           []ecswire.LoadBalancer{}, PlacementConstraints: []ecswire.PlacementConstraint{},
-		PlacementStrategy:       []ecswire.PlacementStrategy{},
+		LoadBalancers: []ecswire.LoadBalancer{}, PlacementConstraints: []ecswire.PlacementConstraint{},
+		PlacementStrategy: []ecswire.PlacementStrategy{},
 	}
 	if s.SchedulingStrategy == model.SchedulingDaemon {
 		if len(deps) > 0 {

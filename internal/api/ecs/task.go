@@ -359,7 +359,7 @@ func (h *Handler) ListTasks(_ context.Context, in *ecswire.ListTasksRequest) (*e
 // effectiveDesired is the desired status ECS reports: STOPPED once the
 // task was asked to stop or stopped on its own.
 func effectiveDesired(t *model.Task, st *state.State) string {
-	if t.DesiredStatus == model.DesiredStopped {
+	if t.DesiredStatus == model.DesiredStopped || !t.DrainStartedAt.IsZero() {
 		return model.DesiredStopped
 	}
 	if s, ok := st.TaskState(t.ClusterName, t.ID); ok && (s.StopCode != "" || s.LastStatus >= model.TaskDeactivating) {

@@ -26,7 +26,7 @@ func (h *Handler) taskToWire(t *model.Task, withTags bool) *ecswire.Task {
 		StartedBy:            t.StartedBy,
 		Cpu:                  t.CPU,
 		Memory:               t.Memory,
-		LastStatus:           st.LastStatus.String(),
+		LastStatus:           lastStatus(t, st),
 		DesiredStatus:        effectiveDesired(t, h.st),
 		HealthStatus:         ecswire.HealthStatus(orUnknown(st.HealthStatus)),
 		Connectivity:         ecswire.ConnectivityConnected,
@@ -50,7 +50,7 @@ func (h *Handler) taskToWire(t *model.Task, withTags bool) *ecswire.Task {
 	switch {
 	case st.StopCode != "":
 		out.StopCode, out.StoppedReason = ecswire.TaskStopCode(st.StopCode), st.StoppedReason
-	case t.DesiredStatus == model.DesiredStopped:
+	case t.DesiredStatus == model.DesiredStopped || !t.DrainStartedAt.IsZero():
 		out.StopCode, out.StoppedReason = ecswire.TaskStopCode(t.StopCode), t.StoppedReason
 	}
 	if withTags {
@@ -73,6 +73,15 @@ func (h *Handler) taskToWire(t *model.Task, withTags bool) *ecswire.Task {
 		}
 	}
 	return out
+}
+
+// lastStatus is the status ECS reports: a running task whose load
+// balancer targets are draining before it stops is DEACTIVATING.
+func lastStatus(t *model.Task, st *model.TaskState) string {
+	if !t.DrainStartedAt.IsZero() && st.LastStatus == model.TaskRunning {
+		return model.TaskDeactivating.String()
+	}
+	return st.LastStatus.String()
 }
 
 func orUnknown(s string) string {

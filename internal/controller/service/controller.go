@@ -275,6 +275,9 @@ func (c *Controller) snapshot(svc *model.Service, deps []*model.Deployment, st *
 			Status: model.TaskProvisioning, DesiredStopped: t.DesiredStatus == model.DesiredStopped,
 			StopCode: t.StopCode, StoppedReason: t.StoppedReason, OnDrainingInstance: draining[t.InstanceID],
 			HasHealthCheck: c.hasHealthCheck(t)}
+		if !t.DrainStartedAt.IsZero() {
+			task.DesiredStopped = true // deregistered and draining: DEACTIVATING
+		}
 		if obs != nil {
 			task.Status = obs.LastStatus
 			task.HealthStatus = obs.HealthStatus
@@ -290,12 +293,24 @@ func (c *Controller) snapshot(svc *model.Service, deps []*model.Deployment, st *
 				task.DesiredStopped = true
 			}
 		}
+		task.Targets = c.targetHealth(svc, t)
 		snap.Tasks = append(snap.Tasks, task)
 	}
 	if snap.Service.Daemon {
 		snap.Instances = c.daemonInstances(svc, instances)
 	}
 	return snap
+}
+
+// serviceTasks returns the task specs of a service.
+func (c *Controller) serviceTasks(svc *model.Service) []*model.Task {
+	var out []*model.Task
+	for _, t := range c.State.Tasks(svc.ClusterName) {
+		if t.ServiceName == svc.Name {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // hasHealthCheck reports whether an essential container of the task's
@@ -338,7 +353,19 @@ func (c *Controller) daemonInstances(svc *model.Service, instances []*model.Cont
 // apply carries out a plan.
 func (c *Controller) apply(ctx context.Context, cluster *model.Cluster, svc *model.Service, deps []*model.Deployment, plan Plan, now time.Time) error {
 	events := slices.Clone(plan.Events)
+	serviceTasks := c.serviceTasks(svc)
+	draining := 0
 	for _, s := range plan.Stop {
+		if t, ok := c.State.Task(svc.ClusterName, s.TaskID); ok && len(svc.LoadBalancers) > 0 {
+			drained, err := c.startDrain(ctx, svc, t, s.Reason, now)
+			if err != nil {
+				return fmt.Errorf("drain task %s: %w", s.TaskID, err)
+			}
+			if drained {
+				draining++
+				continue
+			}
+		}
 		_, err := c.State.UpdateTask(ctx, svc.ClusterName, s.TaskID, func(t *model.Task) error {
 			if t.DesiredStatus == model.DesiredStopped {
 				return nil
@@ -352,6 +379,21 @@ func (c *Controller) apply(ctx context.Context, cluster *model.Cluster, svc *mod
 		if err != nil && !errors.Is(err, state.ErrNotFound) {
 			return fmt.Errorf("stop task %s: %w", s.TaskID, err)
 		}
+	}
+	if draining > 0 {
+		events = append(events, fmt.Sprintf("(service %s, taskSet %s) has begun draining connections on %d tasks.", svc.Name, deps[len(deps)-1].ID, draining))
+	}
+	drainWake, err := c.finishDrains(ctx, svc, serviceTasks, now)
+	if err != nil {
+		return err
+	}
+	if !drainWake.IsZero() {
+		c.setWake(serviceKey{svc.ClusterName, svc.Name}, drainWake)
+	}
+	regEvents, err := c.registerTargets(ctx, svc, serviceTasks, now)
+	events = append(events, regEvents...)
+	if err != nil {
+		return err
 	}
 	byID := map[string]*model.Deployment{}
 	for _, d := range deps {
@@ -387,7 +429,7 @@ func (c *Controller) apply(ctx context.Context, cluster *model.Cluster, svc *mod
 			}
 		}
 	}
-	_, err := c.State.UpdateServiceState(ctx, svc.ClusterName, svc.Name, func(st *model.ServiceState) error {
+	_, err = c.State.UpdateServiceState(ctx, svc.ClusterName, svc.Name, func(st *model.ServiceState) error {
 		if st.Deployments == nil {
 			st.Deployments = map[string]model.DeploymentState{}
 		}
