@@ -87,6 +87,7 @@ type Agent struct {
 
 	mu      sync.Mutex
 	runners map[string]*runnerEntry // by task ARN
+	wanted  map[string]bool         // task ARNs of the last desired state
 	reports *reporter
 	wg      sync.WaitGroup
 }
@@ -144,6 +145,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.logger.Info("agent registered", "instance", a.instanceARN)
 	go a.reports.run(ctx)
 	go a.routeEvents(ctx)
+	go a.housekeeping(ctx)
 	defer a.wg.Wait()
 
 	var after int64
@@ -184,8 +186,32 @@ func (a *Agent) reconcile(ctx context.Context, desired agentapi.DesiredTasks) {
 		}
 		a.startRunner(ctx, dt)
 	}
-	a.cleanupStopped(ctx, wanted)
-	a.removeOrphans(ctx, wanted)
+	a.mu.Lock()
+	a.wanted = wanted
+	a.mu.Unlock()
+}
+
+// housekeeping removes stopped tasks' containers and orphans off the poll
+// path: inspecting containers waits on Docker's per-container locks, and
+// must not delay the reaction to the next desired state.
+func (a *Agent) housekeeping(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		a.mu.Lock()
+		wanted := a.wanted
+		a.mu.Unlock()
+		if wanted == nil {
+			continue // no desired state seen yet: nothing is an orphan
+		}
+		a.cleanupStopped(ctx, wanted)
+		a.removeOrphans(ctx, wanted)
+	}
 }
 
 func (a *Agent) startRunner(ctx context.Context, dt agentapi.DesiredTask) {

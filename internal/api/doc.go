@@ -4,6 +4,8 @@
 // Requests are routed by protocol:
 //
 //	POST + X-Amz-Target: <prefix>.<Operation>   → a JSONService (ECS, Logs, ECR, …)
+//	POST / form with Action=…&Version=…          → the QueryService of that Version (ELBv2)
+//	GET ?Action=…&Version=…                      → likewise
 //	anything else                                → the path mux (/healthz, /v2/, …)
 //
 // The gateway owns what every protocol shares: request ids, body limits,

@@ -13,7 +13,8 @@ import (
 // Gateway is the HTTP handler serving every API on one port.
 type Gateway struct {
 	logger *slog.Logger
-	json   map[string]*JSONService // by X-Amz-Target prefix
+	json   map[string]*JSONService  // by X-Amz-Target prefix
+	query  map[string]*QueryService // by Version
 	mux    *http.ServeMux
 }
 
@@ -23,6 +24,7 @@ func NewGateway(logger *slog.Logger) *Gateway {
 	return &Gateway{
 		logger: logger.With("component", "api"),
 		json:   make(map[string]*JSONService),
+		query:  make(map[string]*QueryService),
 		mux:    http.NewServeMux(),
 	}
 }
@@ -74,6 +76,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if target != "" {
 		g.serveJSON(w, r, target)
+		return
+	}
+	if isQueryRequest(r) && g.serveQuery(w, r) {
 		return
 	}
 	g.mux.ServeHTTP(w, r)

@@ -17,6 +17,8 @@ import (
 	"github.com/wharfhq/wharf/internal/api"
 	"github.com/wharfhq/wharf/internal/api/agentsvc"
 	"github.com/wharfhq/wharf/internal/api/ecs"
+	"github.com/wharfhq/wharf/internal/api/elbv2"
+	"github.com/wharfhq/wharf/internal/api/lbsvc"
 	logsapi "github.com/wharfhq/wharf/internal/api/logs"
 	"github.com/wharfhq/wharf/internal/arn"
 	"github.com/wharfhq/wharf/internal/controller/service"
@@ -187,6 +189,8 @@ func (s *Server) open(ctx, runCtx context.Context) error {
 	}
 	s.token = token
 	agentsvc.New(s.state, token, s.cfg.Logger).Register(gw.Handle)
+	gw.AddQueryService(elbv2.New(s.state, s.cfg.Region, s.cfg.Account, s.cfg.Logger).Service())
+	lbsvc.New(s.state, token, s.cfg.Logger).Register(gw.Handle)
 	if err := s.openRegistry(ctx, runCtx, gw); err != nil {
 		return err
 	}

@@ -141,12 +141,18 @@ func (s *State) elbTxn(ctx context.Context, guards []string, build func() ([]sto
 		ops = append(ops, store.Op{Key: keyELBGeneration, Value: []byte("{}")})
 		rev, err := s.store.Txn(ctx, conds, ops)
 		if errors.Is(err, store.ErrConflict) {
+			// The cache was behind: wait a little for it (the store's
+			// revision may also count writes outside the cached namespace,
+			// so do not wait for it unconditionally) and build again.
 			cur, rerr := s.store.Revision(ctx)
 			if rerr != nil {
 				return rerr
 			}
-			if err := s.synced(ctx, cur); err != nil {
-				return err
+			waitCtx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			_ = s.synced(waitCtx, cur)
+			cancel()
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
 			continue
 		}
@@ -176,14 +182,17 @@ func (s *State) entryRev(key string) int64 {
 func (s *State) CreateLoadBalancer(ctx context.Context, lb model.LoadBalancer) (*model.LoadBalancer, error) {
 	lb.ARN = s.elbARN("loadbalancer/app/" + lb.Name + "/" + newELBID())
 	lb.CreatedAt = s.now()
+	var existing *model.LoadBalancer
 	err := s.elbTxn(ctx, nil, func() ([]store.Cond, []store.Op, error) {
+		if old, ok := s.LoadBalancer(lb.Name); ok {
+			existing = old
+			return nil, nil, fmt.Errorf("load balancer %s: %w", lb.Name, ErrExists)
+		}
 		op, err := putOp(lbKey(lb.Name), &lb)
 		return []store.Cond{{Key: lbKey(lb.Name)}}, []store.Op{op}, err
 	})
-	if errors.Is(err, store.ErrConflict) {
-		if old, ok := s.LoadBalancer(lb.Name); ok {
-			return old, fmt.Errorf("load balancer %s: %w", lb.Name, ErrExists)
-		}
+	if errors.Is(err, ErrExists) {
+		return existing, err
 	}
 	if err != nil {
 		return nil, err
@@ -265,14 +274,17 @@ func (s *State) DeleteLoadBalancer(ctx context.Context, lb *model.LoadBalancer) 
 func (s *State) CreateTargetGroup(ctx context.Context, tg model.TargetGroup) (*model.TargetGroup, error) {
 	tg.ARN = s.elbARN("targetgroup/" + tg.Name + "/" + newELBID())
 	tg.CreatedAt = s.now()
+	var existing *model.TargetGroup
 	err := s.elbTxn(ctx, nil, func() ([]store.Cond, []store.Op, error) {
+		if old, ok := s.TargetGroup(tg.Name); ok {
+			existing = old
+			return nil, nil, fmt.Errorf("target group %s: %w", tg.Name, ErrExists)
+		}
 		op, err := putOp(tgKey(tg.Name), &tg)
 		return []store.Cond{{Key: tgKey(tg.Name)}}, []store.Op{op}, err
 	})
-	if errors.Is(err, store.ErrConflict) {
-		if old, ok := s.TargetGroup(tg.Name); ok {
-			return old, fmt.Errorf("target group %s: %w", tg.Name, ErrExists)
-		}
+	if errors.Is(err, ErrExists) {
+		return existing, err
 	}
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -163,6 +164,11 @@ func mutate[T any](ctx context.Context, s *State, key string, fn func(*T) error)
 		buf, err := json.Marshal(v)
 		if err != nil {
 			return nil, err
+		}
+		if bytes.Equal(buf, kv.Value) {
+			// Nothing changed: level-triggered loops rewrite what they
+			// read, and an identical write would only cost etcd a commit.
+			return v, s.synced(ctx, kv.ModRevision)
 		}
 		rev, err := s.store.Update(ctx, key, buf, kv.ModRevision)
 		if errors.Is(err, store.ErrConflict) && attempt < 100 {

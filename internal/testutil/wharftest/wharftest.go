@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"github.com/wharfhq/wharf/internal/server"
 )
@@ -83,6 +84,13 @@ func ECS(baseURL string) *ecs.Client {
 // Logs returns a CloudWatch Logs client for the server at baseURL.
 func Logs(baseURL string) *cloudwatchlogs.Client {
 	return cloudwatchlogs.NewFromConfig(AWSConfig(""), func(o *cloudwatchlogs.Options) {
+		o.BaseEndpoint = aws.String(baseURL)
+	})
+}
+
+// ELBv2 returns an Elastic Load Balancing v2 client for the server at baseURL.
+func ELBv2(baseURL string) *elasticloadbalancingv2.Client {
+	return elasticloadbalancingv2.NewFromConfig(AWSConfig(""), func(o *elasticloadbalancingv2.Options) {
 		o.BaseEndpoint = aws.String(baseURL)
 	})
 }

@@ -97,7 +97,9 @@ func TestGenerateDeterministic(t *testing.T) {
 
 func TestGenerateRejectsBadModels(t *testing.T) {
 	tests := []struct{ name, model, wantErr string }{
-		{"query protocol", `{"metadata":{"protocol":"query"},"shapes":{}}`, `protocol "query" is not supported`},
+		{"rest-xml protocol", `{"metadata":{"protocol":"rest-xml"},"shapes":{}}`, `protocol "rest-xml" is not supported`},
+		{"flattened query list", `{"metadata":{"protocol":"query"},"shapes":{"L":{"type":"list","member":{"shape":"S"},"flattened":true},"S":{"type":"string"}}}`,
+			`flattened lists and maps are not supported`},
 		{"dangling member", `{"metadata":{"protocol":"json"},"shapes":{"A":{"type":"structure","members":{"b":{"shape":"B"}}}}}`,
 			`unknown shape "B"`},
 		{"unknown type", `{"metadata":{"protocol":"json"},"shapes":{"A":{"type":"union"}}}`, `unsupported type "union"`},

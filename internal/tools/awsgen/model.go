@@ -22,6 +22,7 @@ type Metadata struct {
 	Protocol     string `json:"protocol"`
 	TargetPrefix string `json:"targetPrefix"`
 	UID          string `json:"uid"`
+	XMLNamespace string `json:"xmlNamespace"`
 }
 
 // Operation is one API action.
@@ -37,6 +38,10 @@ type ShapeRef struct {
 	Shape        string `json:"shape"`
 	LocationName string `json:"locationName"`
 	Box          bool   `json:"box"`
+	// ResultWrapper names the element wrapping an operation's output in
+	// the query protocol (<ActionResult>).
+	ResultWrapper string `json:"resultWrapper"`
+	Flattened     bool   `json:"flattened"`
 }
 
 // Shape is a named type of the model. Which fields are set depends on Type.
@@ -51,11 +56,14 @@ type Shape struct {
 	Exception bool                 `json:"exception"`
 	Fault     bool                 `json:"fault"`
 	Document  bool                 `json:"document"`
+	Flattened bool                 `json:"flattened"`
 	Member    *ShapeRef            `json:"member"`
 	Key       *ShapeRef            `json:"key"`
 	Value     *ShapeRef            `json:"value"`
 	Error     *struct {
-		HTTPStatusCode int `json:"httpStatusCode"`
+		Code           string `json:"code"`
+		HTTPStatusCode int    `json:"httpStatusCode"`
+		SenderFault    bool   `json:"senderFault"`
 	} `json:"error"`
 }
 

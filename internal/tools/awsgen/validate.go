@@ -16,20 +16,20 @@ func (g *generator) emitValidator(b *bytes.Buffer, name string, s *Shape) {
 	t := g.typeName[name]
 	fields := structFieldNames(s)
 	fmt.Fprintf(b, "// Validate checks v against the constraints of the model and returns the\n"+
-		"// first problem found as a *awsjson.ValidationError.\n"+
-		"func (v *%s) Validate() error { return v.validate(\"\") }\n\n", t)
+		"// first problem found as a *%s.ValidationError.\n"+
+		"func (v *%s) Validate() error { return v.validate(\"\") }\n\n", g.rt, t)
 	fmt.Fprintf(b, "func (v *%s) validate(path string) error {\n", t)
 	for _, mn := range sortedKeys(s.Members) {
 		ref := s.Members[mn]
 		target := g.model.Shapes[ref.Shape]
 		expr := "v." + fields[mn]
-		path := fmt.Sprintf("awsjson.MemberPath(path, %q)", jsonName(mn, ref))
+		path := fmt.Sprintf("%s.MemberPath(path, %q)", g.rt, jsonName(mn, ref))
 		if s.isRequired(mn) {
-			if cond := requiredCheck(target, ref, expr); cond != "" {
-				fmt.Fprintf(b, "if %s {\n%s}\n", cond, fail(path, "is required"))
+			if cond := g.requiredCheck(target, ref, expr); cond != "" {
+				fmt.Fprintf(b, "if %s {\n%s}\n", cond, g.fail(path, "is required"))
 			}
 		}
-		isPtr := target.isPlainStruct() || (isScalar(target.Type) && isBoxed(target, ref))
+		isPtr := target.isPlainStruct() || (isScalar(target.Type) && g.isBoxed(target, ref))
 		g.valueChecks(b, expr, isPtr, ref, path, 0)
 	}
 	b.WriteString("return nil\n}\n\n")
@@ -37,19 +37,19 @@ func (g *generator) emitValidator(b *bytes.Buffer, name string, s *Shape) {
 
 // requiredCheck returns the condition under which a required member is
 // missing, or "" when absence cannot be seen (a plain, non-boxed scalar).
-func requiredCheck(s *Shape, ref *ShapeRef, expr string) string {
+func (g *generator) requiredCheck(s *Shape, ref *ShapeRef, expr string) string {
 	switch {
 	case s.Type == typeString:
 		return expr + ` == ""`
-	case isScalar(s.Type) && !isBoxed(s, ref):
+	case isScalar(s.Type) && !g.isBoxed(s, ref):
 		return ""
 	default:
 		return expr + " == nil"
 	}
 }
 
-func fail(pathExpr, reason string) string {
-	return fmt.Sprintf("return &awsjson.ValidationError{Field: %s, Reason: %q}\n", pathExpr, reason)
+func (g *generator) fail(pathExpr, reason string) string {
+	return fmt.Sprintf("return &%s.ValidationError{Field: %s, Reason: %q}\n", g.rt, pathExpr, reason)
 }
 
 // valueChecks writes the checks of one value: expr is a Go expression of
@@ -63,17 +63,17 @@ func (g *generator) valueChecks(b *bytes.Buffer, expr string, isPtr bool, ref *S
 	switch {
 	case s.isEnum():
 		fmt.Fprintf(b, "if %s != \"\" && !%s.isKnown() {\n%s}\n", expr, expr,
-			fail(pathExpr, "must be one of: "+strings.Join(s.Enum, ", ")))
+			g.fail(pathExpr, "must be one of: "+strings.Join(s.Enum, ", ")))
 	case s.Type == typeString:
 		g.imports["unicode/utf8"] = true
 		fmt.Fprintf(b, "if %s != \"\" {\n", expr)
 		if lo, ok := lengthBound(s.Min); ok && lo > 1 {
 			fmt.Fprintf(b, "if utf8.RuneCountInString(%s) < %d {\n%s}\n", expr, lo,
-				fail(pathExpr, fmt.Sprintf("length must be at least %d", lo)))
+				g.fail(pathExpr, fmt.Sprintf("length must be at least %d", lo)))
 		}
 		if hi, ok := lengthBound(s.Max); ok {
 			fmt.Fprintf(b, "if len(%s) > %d && utf8.RuneCountInString(%s) > %d {\n%s}\n", expr, hi, expr, hi,
-				fail(pathExpr, fmt.Sprintf("length must be at most %d", hi)))
+				g.fail(pathExpr, fmt.Sprintf("length must be at most %d", hi)))
 		}
 		b.WriteString("}\n")
 	case isScalar(s.Type):
@@ -86,23 +86,23 @@ func (g *generator) valueChecks(b *bytes.Buffer, expr string, isPtr bool, ref *S
 			guard = expr + " != nil && "
 		}
 		if lo, ok := numberBound(s.Type, s.Min, true); ok {
-			fmt.Fprintf(b, "if %s%s < %s {\n%s}\n", guard, val, lo, fail(pathExpr, "must be at least "+lo))
+			fmt.Fprintf(b, "if %s%s < %s {\n%s}\n", guard, val, lo, g.fail(pathExpr, "must be at least "+lo))
 		}
 		if hi, ok := numberBound(s.Type, s.Max, false); ok {
-			fmt.Fprintf(b, "if %s%s > %s {\n%s}\n", guard, val, hi, fail(pathExpr, "must be at most "+hi))
+			fmt.Fprintf(b, "if %s%s > %s {\n%s}\n", guard, val, hi, g.fail(pathExpr, "must be at most "+hi))
 		}
 	case s.Type == typeBlob || s.Type == typeList || s.Type == typeMap:
 		g.lengthChecks(b, expr, s, pathExpr)
 		if s.Type == typeList && g.checked[s.Member.Shape] {
 			i := fmt.Sprintf("i%d", depth)
 			fmt.Fprintf(b, "for %s := range %s {\n", i, expr)
-			g.valueChecks(b, expr+"["+i+"]", false, s.Member, fmt.Sprintf("awsjson.IndexPath(%s, %s)", pathExpr, i), depth+1)
+			g.valueChecks(b, expr+"["+i+"]", false, s.Member, fmt.Sprintf("%s.IndexPath(%s, %s)", g.rt, pathExpr, i), depth+1)
 			b.WriteString("}\n")
 		}
 		if s.Type == typeMap && (g.checked[s.Key.Shape] || g.checked[s.Value.Shape]) {
 			k, v := fmt.Sprintf("k%d", depth), fmt.Sprintf("v%d", depth)
-			elemPath := fmt.Sprintf("awsjson.KeyPath(%s, %s)", pathExpr, k)
-			fmt.Fprintf(b, "for _, %s := range awsjson.SortedKeys(%s) {\n", k, expr)
+			elemPath := fmt.Sprintf("%s.KeyPath(%s, %s)", g.rt, pathExpr, k)
+			fmt.Fprintf(b, "for _, %s := range %s.SortedKeys(%s) {\n", k, g.rt, expr)
 			if g.checked[s.Key.Shape] {
 				keyExpr := k
 				if ks := g.model.Shapes[s.Key.Shape]; ks.isEnum() {
@@ -136,10 +136,10 @@ func (g *generator) lengthChecks(b *bytes.Buffer, expr string, s *Shape, pathExp
 		return
 	}
 	if hasLo {
-		fmt.Fprintf(b, "if %s != nil && len(%s) < %d {\n%s}\n", expr, expr, lo, fail(pathExpr, fmt.Sprintf("length must be at least %d", lo)))
+		fmt.Fprintf(b, "if %s != nil && len(%s) < %d {\n%s}\n", expr, expr, lo, g.fail(pathExpr, fmt.Sprintf("length must be at least %d", lo)))
 	}
 	if hasHi {
-		fmt.Fprintf(b, "if len(%s) > %d {\n%s}\n", expr, hi, fail(pathExpr, fmt.Sprintf("length must be at most %d", hi)))
+		fmt.Fprintf(b, "if len(%s) > %d {\n%s}\n", expr, hi, g.fail(pathExpr, fmt.Sprintf("length must be at most %d", hi)))
 	}
 }
 
@@ -232,7 +232,7 @@ func (g *generator) needsChecks(s *Shape, checked map[string]bool) bool {
 		for _, mn := range sortedKeys(s.Members) {
 			ref := s.Members[mn]
 			target := g.model.Shapes[ref.Shape]
-			if s.isRequired(mn) && requiredCheck(target, ref, "x") != "" {
+			if s.isRequired(mn) && g.requiredCheck(target, ref, "x") != "" {
 				return true
 			}
 			if checked[ref.Shape] {
