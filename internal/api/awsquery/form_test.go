@@ -42,9 +42,9 @@ func TestParseFormAndRead(t *testing.T) {
 
 func TestFormErrorsNameTheParameter(t *testing.T) {
 	for form, field := range map[string]string{
-		"A=1&A=2":         "A",
-		"A%zz=1":          "A%zz",
-		"A=%zz":           "A",
+		"A=1&A=2":                       "A",
+		"A%zz=1":                        "A%zz",
+		"A=%zz":                         "A",
 		strings.Repeat("a", 600) + "=1": strings.Repeat("a", 128) + "…",
 	} {
 		_, err := ParseForm(form)
