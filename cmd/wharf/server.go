@@ -83,6 +83,7 @@ etcd is closed.`,
 	f.StringVar(&cfg.Account, "account", server.DefaultAccount, "AWS account id reported in ARNs")
 	f.StringVar(&endpoints, "etcd-endpoints", "", "comma-separated external etcd endpoints (default: embedded etcd)")
 	f.BoolVar(&cfg.LocalAgent, "local-agent", true, "run an in-process agent on the local Docker engine in every ACTIVE cluster")
+	f.BoolVar(&cfg.LoadBalancer, "load-balancer", true, "run the load balancer data plane (wharf lb) as its own process, reusing a running one")
 	f.StringSliceVar(&cfg.LocalAgentClusters, "local-agent-clusters", nil, "restrict the local agent to these clusters")
 	f.DurationVar(&cfg.StoppedTaskRetention, "stopped-task-retention", time.Hour, "how long stopped tasks stay describable")
 	f.StringVar(&cfg.Registry.Listen, "registry-listen", "", "extra address serving only the image registry (/v2/ is always on --listen)")

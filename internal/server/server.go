@@ -57,6 +57,10 @@ type Config struct {
 	// joins every ACTIVE cluster (or LocalAgentClusters).
 	LocalAgent         bool
 	LocalAgentClusters []string
+	// LoadBalancer makes sure a `wharf lb` data plane process serves the
+	// load balancers of this data directory (started once, reused after
+	// restarts, never stopped by the server).
+	LoadBalancer bool
 
 	// Registry configures the embedded image registry (registry.go).
 	Registry RegistryConfig
@@ -203,6 +207,11 @@ func (s *Server) open(ctx, runCtx context.Context) error {
 	})
 	if s.cfg.LocalAgent {
 		if err := s.startLocalAgent(ctx, runCtx); err != nil {
+			return err
+		}
+	}
+	if s.cfg.LoadBalancer {
+		if err := s.ensureLoadBalancer(); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -90,6 +91,7 @@ func startServerOn(t *testing.T, port int, dataDir string, extra ...string) *pro
 	p := &proc{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: logs, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() { p.kill() })
+	t.Cleanup(func() { killLoadBalancer(dataDir) })
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -157,4 +159,18 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// killLoadBalancer stops the wharf lb data plane a server started for
+// dataDir: it outlives the server by design, so tests end it themselves.
+func killLoadBalancer(dataDir string) {
+	buf, err := os.ReadFile(filepath.Join(dataDir, "lb", "lb.lock"))
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(buf)))
+	if err != nil || pid <= 1 {
+		return
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
 }

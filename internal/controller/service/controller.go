@@ -353,7 +353,6 @@ func (c *Controller) daemonInstances(svc *model.Service, instances []*model.Cont
 // apply carries out a plan.
 func (c *Controller) apply(ctx context.Context, cluster *model.Cluster, svc *model.Service, deps []*model.Deployment, plan Plan, now time.Time) error {
 	events := slices.Clone(plan.Events)
-	serviceTasks := c.serviceTasks(svc)
 	draining := 0
 	for _, s := range plan.Stop {
 		if t, ok := c.State.Task(svc.ClusterName, s.TaskID); ok && len(svc.LoadBalancers) > 0 {
@@ -383,6 +382,9 @@ func (c *Controller) apply(ctx context.Context, cluster *model.Cluster, svc *mod
 	if draining > 0 {
 		events = append(events, fmt.Sprintf("(service %s, taskSet %s) has begun draining connections on %d tasks.", svc.Name, deps[len(deps)-1].ID, draining))
 	}
+	// Read the tasks after the stops above: a task just put to draining
+	// must not have its targets registered again.
+	serviceTasks := c.serviceTasks(svc)
 	drainWake, err := c.finishDrains(ctx, svc, serviceTasks, now)
 	if err != nil {
 		return err

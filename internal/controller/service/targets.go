@@ -124,6 +124,9 @@ func (c *Controller) registerTargets(ctx context.Context, svc *model.Service, ta
 	byGroup := map[string][]model.Target{}
 	groups := map[string]*model.TargetGroup{}
 	for _, t := range tasks {
+		if cur, ok := c.State.Task(t.ClusterName, t.ID); ok {
+			t = cur // the freshest spec: draining tasks are never registered again
+		}
 		if t.DesiredStatus == model.DesiredStopped || !t.DrainStartedAt.IsZero() {
 			continue
 		}

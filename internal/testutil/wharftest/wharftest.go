@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -60,8 +62,11 @@ func StartWith(t testing.TB, cfg server.Config) *server.Server {
 	return srv
 }
 
-// AWSConfig returns an SDK configuration with static test credentials that
-// does not retry, so tests see every error.
+// AWSConfig returns an SDK configuration with static test credentials.
+// It retries only what the SDK's standard retryer calls transient
+// (connection errors such as aws-sdk-go-v2#1825's "use of closed network
+// connection" on a 200 response, 5xx, throttling), at most 3 attempts and
+// without the client-side rate limit; 4xx errors reach the test at once.
 func AWSConfig(region string) aws.Config {
 	if region == "" {
 		region = server.DefaultRegion
@@ -70,7 +75,12 @@ func AWSConfig(region string) aws.Config {
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDWHARFTEST", "secret", ""),
 		HTTPClient:  &http.Client{Timeout: 30 * time.Second},
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 3
+				o.RateLimiter = ratelimit.None
+			})
+		},
 	}
 }
 
