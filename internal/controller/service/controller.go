@@ -355,6 +355,11 @@ func (c *Controller) apply(ctx context.Context, cluster *model.Cluster, svc *mod
 	events := slices.Clone(plan.Events)
 	draining := 0
 	for _, s := range plan.Stop {
+		if strings.HasPrefix(s.Reason, "Task failed ELB health checks") {
+			if t, ok := c.State.Task(svc.ClusterName, s.TaskID); ok {
+				events = append(events, c.unhealthyTargetEvents(svc, t)...)
+			}
+		}
 		if t, ok := c.State.Task(svc.ClusterName, s.TaskID); ok && len(svc.LoadBalancers) > 0 {
 			drained, err := c.startDrain(ctx, svc, t, s.Reason, now)
 			if err != nil {

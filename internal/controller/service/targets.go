@@ -232,3 +232,34 @@ func deregistrationDelay(tg *model.TargetGroup) time.Duration {
 	}
 	return 300 * time.Second
 }
+
+// unhealthyTargetEvents are ECS's events for a task whose targets failed
+// their health checks: "(service S) (instance I) (port P) is unhealthy in
+// (target-group ARN) due to (reason R)."
+func (c *Controller) unhealthyTargetEvents(svc *model.Service, t *model.Task) []string {
+	targets, ok := c.targetsOf(svc, t)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, tt := range targets {
+		h, ok := c.State.TargetHealth(tt.tg, tt.id, tt.port)
+		if !ok || h.State != model.TargetUnhealthy {
+			continue
+		}
+		what := "instance " + tt.id
+		if tt.tg.TargetType == "ip" {
+			what = "ip " + tt.id
+		}
+		out = append(out, fmt.Sprintf("(service %s) (%s) (port %d) is unhealthy in (target-group %s) due to (reason %s).",
+			svc.Name, what, tt.port, tt.tg.ARN, orText(h.Description, h.Reason)))
+	}
+	return out
+}
+
+func orText(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
