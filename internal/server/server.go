@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,6 +90,10 @@ type Server struct {
 	token    string
 	fleet    *agent.Fleet
 	registry *registry.Registry
+	// polls ends when shutdown begins: long polls (agents, the load
+	// balancer) answer at once instead of holding shutdown for their wait.
+	polls     context.Context
+	stopPolls context.CancelFunc
 }
 
 // Start listens, opens the store and starts serving. It returns once the
@@ -119,6 +124,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.PurgeGrace = time.Minute
 	}
 	s := &Server{cfg: cfg, logger: cfg.Logger.With("component", "server")}
+	s.polls, s.stopPolls = context.WithCancel(context.Background())
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -282,6 +288,13 @@ func (s *Server) startLoop(ctx context.Context, name string, run func(context.Co
 // serveHTTP answers health checks before the gateway exists and hands
 // everything to the gateway afterwards.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/agent/") || strings.HasPrefix(r.URL.Path, "/lb/") {
+		ctx, cancel := context.WithCancel(r.Context())
+		stop := context.AfterFunc(s.polls, cancel)
+		defer stop()
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
 	if h := s.handler.Load(); h != nil {
 		(*h).ServeHTTP(w, r)
 		return
@@ -322,6 +335,7 @@ func (s *Server) State() *state.State { return s.state }
 // configured timeout and closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.ready.Store(false)
+	s.stopPolls()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := s.http.Shutdown(ctx)
