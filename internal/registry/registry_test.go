@@ -128,7 +128,9 @@ func TestReferrersAndSubjectHeader(t *testing.T) {
 // runs in a loop, then checks that every image that was not deleted is
 // complete and that the deleted image's own blobs are gone.
 func TestGarbageCollectionWhileServing(t *testing.T) {
-	const grace = 300 * time.Millisecond
+	// The grace must exceed the time between a blob upload and the manifest
+	// push that references it, on a loaded CI machine too.
+	const grace = 3 * time.Second
 	reg, srv := testRegistry(t, Config{GCGrace: grace})
 	if _, err := reg.CreateRepository(RepositorySpec{Name: "gc"}); err != nil {
 		t.Fatal(err)

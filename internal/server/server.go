@@ -21,12 +21,15 @@ import (
 	"github.com/wharfhq/wharf/internal/api/elbv2"
 	"github.com/wharfhq/wharf/internal/api/lbsvc"
 	logsapi "github.com/wharfhq/wharf/internal/api/logs"
+	smapi "github.com/wharfhq/wharf/internal/api/secretsmanager"
+	ssmapi "github.com/wharfhq/wharf/internal/api/ssm"
 	"github.com/wharfhq/wharf/internal/arn"
 	"github.com/wharfhq/wharf/internal/controller/service"
 	"github.com/wharfhq/wharf/internal/controller/taskdefpurge"
 	"github.com/wharfhq/wharf/internal/controller/taskprune"
 	"github.com/wharfhq/wharf/internal/logs"
 	"github.com/wharfhq/wharf/internal/registry"
+	"github.com/wharfhq/wharf/internal/secrets"
 	"github.com/wharfhq/wharf/internal/state"
 	"github.com/wharfhq/wharf/internal/store"
 	"github.com/wharfhq/wharf/internal/tasks"
@@ -192,6 +195,12 @@ func (s *Server) open(ctx, runCtx context.Context) error {
 	}
 	s.logStore = logStore
 	gw.AddJSONService(logsapi.New(logStore, s.cfg.Region, s.cfg.Account, s.cfg.Logger).Service())
+	secretStore, err := secrets.Open(s.cfg.DataDir, s.state, s.cfg.Region, s.cfg.Account)
+	if err != nil {
+		return fmt.Errorf("open secret store: %w", err)
+	}
+	gw.AddJSONService(ssmapi.New(secretStore, s.cfg.Logger).Service())
+	gw.AddJSONService(smapi.New(secretStore, s.cfg.Logger).Service())
 	gw.Handle("GET /healthz", http.HandlerFunc(s.healthz))
 	token, err := s.agentToken()
 	if err != nil {

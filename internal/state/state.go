@@ -77,6 +77,7 @@ func New(ctx context.Context, cfg Config) (*State, error) {
 	s.cache.Register(prefixDeployments, decoder[model.Deployment]())
 	s.cache.Register(prefixServiceStates, decoder[model.ServiceState]())
 	registerELB(s)
+	registerSecrets(s)
 	if err := s.cache.Start(ctx); err != nil {
 		return nil, fmt.Errorf("prime state cache: %w", err)
 	}

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/wharfhq/wharf/internal/server"
 )
@@ -101,6 +103,20 @@ func Logs(baseURL string) *cloudwatchlogs.Client {
 // ELBv2 returns an Elastic Load Balancing v2 client for the server at baseURL.
 func ELBv2(baseURL string) *elasticloadbalancingv2.Client {
 	return elasticloadbalancingv2.NewFromConfig(AWSConfig(""), func(o *elasticloadbalancingv2.Options) {
+		o.BaseEndpoint = aws.String(baseURL)
+	})
+}
+
+// SSM returns a Systems Manager (Parameter Store) client for the server at baseURL.
+func SSM(baseURL string) *ssm.Client {
+	return ssm.NewFromConfig(AWSConfig(""), func(o *ssm.Options) {
+		o.BaseEndpoint = aws.String(baseURL)
+	})
+}
+
+// SecretsManager returns a Secrets Manager client for the server at baseURL.
+func SecretsManager(baseURL string) *secretsmanager.Client {
+	return secretsmanager.NewFromConfig(AWSConfig(""), func(o *secretsmanager.Options) {
 		o.BaseEndpoint = aws.String(baseURL)
 	})
 }
