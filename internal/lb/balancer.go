@@ -29,6 +29,9 @@ type Options struct {
 	// DrainTimeout bounds how long a removed listener, and Close, wait for
 	// in-flight requests (default 60 s).
 	DrainTimeout time.Duration
+	// StdTransport sends every request through net/http's Transport instead
+	// of the lean client for bodiless GET/HEAD/OPTIONS (benchmarks).
+	StdTransport bool
 }
 
 // Balancer is the data plane: the listeners, target groups and health

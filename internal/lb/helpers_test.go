@@ -38,7 +38,7 @@ type backend struct {
 	hits  atomic.Int64
 }
 
-func newBackend(t testing.TB, name string, h http.HandlerFunc) *backend {
+func newBackend(t testing.TB, name string, h http.HandlerFunc, opts ...func(*http.Server)) *backend {
 	t.Helper()
 	b := &backend{name: name}
 	if h == nil {
@@ -56,6 +56,9 @@ func newBackend(t testing.TB, name string, h http.HandlerFunc) *backend {
 		if s == http.StateNew {
 			b.conns.Add(1)
 		}
+	}
+	for _, o := range opts {
+		o(b.Config)
 	}
 	b.Start()
 	t.Cleanup(b.Close)

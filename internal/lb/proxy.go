@@ -241,6 +241,7 @@ func (l *listener) forward(w http.ResponseWriter, r *http.Request, lc *listenerC
 		_ = http.NewResponseController(w).EnableFullDuplex()
 	}
 
+	fast := fastPathOK(r, upType) && !l.b.opts.StdTransport
 	var t, failed *target
 	var resp *http.Response
 	var err error
@@ -252,7 +253,11 @@ func (l *listener) forward(w http.ResponseWriter, r *http.Request, lc *listenerC
 		}
 		u.Host = t.addr
 		sent = time.Now()
-		resp, err = t.transport.RoundTrip(out)
+		if fast {
+			resp, err = t.up.roundTrip(out)
+		} else {
+			resp, err = t.transport.RoundTrip(out)
+		}
 		if err == nil {
 			break
 		}

@@ -22,7 +22,8 @@ type target struct {
 	addr   string // host:port the proxy connects to
 	cookie string // AWSALB value naming it
 
-	transport *http.Transport
+	transport *http.Transport // requests with bodies, upgrades, other methods
+	up        *upstream       // bodiless idempotent requests
 
 	inflight     atomic.Int64
 	deregistered atomic.Bool
@@ -115,7 +116,7 @@ func (tg *targetGroup) update(cfg groupConfig, targets []model.Target, now time.
 		if t != nil && (t.addr != addr || (old != nil && old.idleTimeout != cfg.idleTimeout)) {
 			// New address or response timeout: a fresh target with a fresh
 			// pool; in-flight requests finish on the old one.
-			nt := &target{key: key, addr: addr, cookie: t.cookie, transport: newTransport(cfg.idleTimeout),
+			nt := &target{key: key, addr: addr, cookie: t.cookie, transport: newTransport(cfg.idleTimeout), up: newUpstream(addr, cfg.idleTimeout),
 				registeredAt: t.registeredAt, deregisteredAt: t.deregisteredAt, health: t.health}
 			nt.deregistered.Store(t.deregistered.Load())
 			tg.retire(t)
@@ -124,7 +125,7 @@ func (tg *targetGroup) update(cfg groupConfig, targets []model.Target, now time.
 		}
 		if t == nil {
 			t = &target{key: key, addr: addr, cookie: cookieHash(tg.arn + "|" + key),
-				transport: newTransport(cfg.idleTimeout), health: initialHealth(now)}
+				transport: newTransport(cfg.idleTimeout), up: newUpstream(addr, cfg.idleTimeout), health: initialHealth(now)}
 			tg.targets[key] = t
 		}
 		wasDereg := t.deregistered.Load()
@@ -190,6 +191,7 @@ func (tg *targetGroup) retire(t *target) {
 		t.drainTimer.Stop()
 	}
 	t.transport.CloseIdleConnections()
+	t.up.closeIdle(true)
 }
 
 // close retires every target (the group left the configuration).

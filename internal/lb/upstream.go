@@ -1,0 +1,200 @@
+package lb
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// upstream is a lean HTTP/1.1 client for one target, used for the common
+// request — an idempotent method without a body and without an upgrade.
+// It writes the request and reads the response on the handler's goroutine,
+// where net/http's Transport hands each request to a writer goroutine and
+// each response back from a reader goroutine (channels, selects, a
+// background read per response). Everything else (bodies, upgrades, other
+// methods) takes the Transport. docs/benchmarks.md has the measured gain.
+type upstream struct {
+	addr    string
+	timeout time.Duration // response header timeout (the LB idle timeout)
+	dialer  net.Dialer
+
+	mu     sync.Mutex
+	idle   []*upConn
+	closed bool
+}
+
+const maxIdlePerTarget = 1024
+
+type upConn struct {
+	since  time.Time // pooled since
+	c      net.Conn
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	reused bool
+}
+
+func newUpstream(addr string, timeout time.Duration) *upstream {
+	return &upstream{addr: addr, timeout: timeout, dialer: net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}}
+}
+
+func (u *upstream) get(r *http.Request) (*upConn, error) {
+	u.mu.Lock()
+	if n := len(u.idle); n > 0 {
+		uc := u.idle[n-1]
+		u.idle = u.idle[:n-1]
+		u.mu.Unlock()
+		uc.reused = true
+		return uc, nil
+	}
+	u.mu.Unlock()
+	c, err := u.dialer.DialContext(r.Context(), "tcp", u.addr)
+	if err != nil {
+		return nil, err
+	}
+	return &upConn{c: c, br: bufio.NewReaderSize(c, 4096), bw: bufio.NewWriterSize(c, 4096)}, nil
+}
+
+const upstreamIdleTimeout = 90 * time.Second
+
+func (u *upstream) put(uc *upConn) {
+	uc.since = time.Now()
+	var stale *upConn
+	u.mu.Lock()
+	if u.closed || len(u.idle) >= maxIdlePerTarget {
+		u.mu.Unlock()
+		uc.c.Close()
+		return
+	}
+	// The pool is a stack: the oldest connection is at the bottom.
+	if len(u.idle) > 0 && uc.since.Sub(u.idle[0].since) > upstreamIdleTimeout {
+		stale = u.idle[0]
+		u.idle = append(u.idle[:0], u.idle[1:]...)
+	}
+	u.idle = append(u.idle, uc)
+	u.mu.Unlock()
+	if stale != nil {
+		stale.c.Close()
+	}
+}
+
+// closeIdle closes pooled connections; with final set, later returns
+// close too (the target left).
+func (u *upstream) closeIdle(final bool) {
+	u.mu.Lock()
+	idle := u.idle
+	u.idle = nil
+	if final {
+		u.closed = true
+	}
+	u.mu.Unlock()
+	for _, uc := range idle {
+		uc.c.Close()
+	}
+}
+
+// fastPathOK reports whether a request may use the lean client.
+func fastPathOK(r *http.Request, upType string) bool {
+	if upType != "" || (r.Body != nil && r.Body != http.NoBody) || r.ContentLength > 0 {
+		return false
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// roundTrip sends a bodiless idempotent request. A pooled connection that
+// turns out dead before a byte of the response arrived (the target closed
+// it while idle) is replaced by a fresh one once, as net/http does; a dial
+// error is returned as is (a *net.OpError "dial": shouldRetry picks
+// another target).
+func (u *upstream) roundTrip(out *http.Request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		uc, err := u.get(out)
+		if err != nil {
+			return nil, err
+		}
+		if u.timeout > 0 {
+			uc.c.SetReadDeadline(time.Now().Add(u.timeout))
+		}
+		err = out.Write(uc.bw)
+		if err == nil {
+			err = uc.bw.Flush()
+		}
+		var resp *http.Response
+		if err == nil {
+			resp, err = http.ReadResponse(uc.br, out)
+			for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+				resp.Body.Close()
+				resp, err = http.ReadResponse(uc.br, out) // skip 1xx (103 Early Hints)
+			}
+		}
+		if err != nil {
+			uc.c.Close()
+			if uc.reused && attempt == 0 && staleConnError(err) {
+				continue
+			}
+			return nil, err
+		}
+		// The header deadline must not cut a slow body short — unless the
+		// body is already buffered and the connection will not be read
+		// again before the next request sets a new deadline.
+		if u.timeout > 0 && (resp.ContentLength < 0 || int64(uc.br.Buffered()) < resp.ContentLength) {
+			uc.c.SetReadDeadline(time.Time{})
+		}
+		resp.Body = &upBody{rc: resp.Body, uc: uc, u: u, keep: !resp.Close}
+		return resp, nil
+	}
+}
+
+// staleConnError: the connection was closed under us before a response
+// byte arrived.
+func staleConnError(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && !op.Timeout() {
+		return op.Op == "read" || op.Op == "write"
+	}
+	return false
+}
+
+// upBody returns its connection to the pool once the body was read to the
+// end; a body closed early takes its connection down with it.
+type upBody struct {
+	rc   io.ReadCloser
+	uc   *upConn
+	u    *upstream
+	keep bool
+	done bool
+}
+
+func (b *upBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	n, err := b.rc.Read(p)
+	if err == io.EOF {
+		b.done = true
+		if b.keep {
+			b.u.put(b.uc)
+		} else {
+			b.uc.c.Close()
+		}
+	}
+	return n, err
+}
+
+func (b *upBody) Close() error {
+	if !b.done {
+		b.done = true
+		b.uc.c.Close()
+	}
+	return nil
+}
