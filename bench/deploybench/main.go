@@ -56,6 +56,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/wharfhq/wharf/bench/internal/benchkit"
 )
 
 type options struct {
@@ -112,14 +114,14 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	defer dk.close()
 	progress("building the test app image")
-	image, err := buildTestApp(ctx, dk.c, dir)
+	image, err := benchkit.BuildTestApp(ctx, dk.c, dir)
 	if err != nil {
 		return err
 	}
 	bin := o.binary
 	if bin == "" {
 		progress("building wharf")
-		if bin, err = buildWharf(ctx, dir); err != nil {
+		if bin, err = benchkit.BuildWharf(ctx, dir); err != nil {
 			return err
 		}
 	}
@@ -134,12 +136,12 @@ func run(ctx context.Context, o options) (err error) {
 	if logPath == "" {
 		logPath = filepath.Join(dir, "server.log")
 	}
-	srv, err := startWharf(ctx, bin, dataDir, logPath, o.logLevel, o.cluster)
+	srv, err := benchkit.StartWharf(ctx, bin, dataDir, logPath, o.logLevel, o.cluster)
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
-	progress("server %s ready (log %s)", srv.url, logPath)
+	defer srv.Stop()
+	progress("server %s ready (log %s)", srv.URL, logPath)
 
 	// Record the server's container events from now on.
 	rec, err := dk.record(ctx, dataDir)
@@ -147,7 +149,7 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 
-	wh, err := newService(ctx, srv.url, o, image)
+	wh, err := newService(ctx, srv.URL, o, image)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/wharfhq/wharf/bench/internal/benchkit"
 	"github.com/wharfhq/wharf/internal/testutil/wharftest"
 )
 
@@ -45,7 +46,7 @@ func newService(ctx context.Context, url string, o options, image string) (*serv
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("no container instance registered in %s within 1m (last error %v)", w.cluster, err)
 		}
-		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+		if err := benchkit.Sleep(ctx, 100*time.Millisecond); err != nil {
 			return nil, err
 		}
 	}
@@ -140,7 +141,7 @@ func (w *service) waitCompleted(ctx context.Context, prev string, within time.Du
 		if time.Now().After(deadline) {
 			return "", fmt.Errorf("no COMPLETED PRIMARY deployment within %s: %+v", within, s.Deployments)
 		}
-		if err := sleep(ctx, w.poll); err != nil {
+		if err := benchkit.Sleep(ctx, w.poll); err != nil {
 			return "", err
 		}
 	}

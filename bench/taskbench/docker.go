@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
+	"github.com/wharfhq/wharf/bench/internal/benchkit"
 	"github.com/wharfhq/wharf/internal/runtime"
 )
 
@@ -94,14 +95,14 @@ func (d *dockerRunner) once(ctx context.Context, image string) (dockerSample, er
 			}
 			break
 		}
-		if err := sleep(ctx, d.poll); err != nil {
+		if err := benchkit.Sleep(ctx, d.poll); err != nil {
 			return s, err
 		}
 	}
 	if hostPort == "" {
 		return s, fmt.Errorf("container %s publishes no host port for %s", id[:12], port)
 	}
-	if err := waitHTTP(ctx, "http://127.0.0.1:"+hostPort+"/", d.poll, 30*time.Second); err != nil {
+	if err := benchkit.WaitHTTP(ctx, "http://127.0.0.1:"+hostPort+"/", d.poll, 30*time.Second); err != nil {
 		return s, err
 	}
 	s.http = time.Since(t0)

@@ -33,6 +33,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/wharfhq/wharf/bench/internal/benchkit"
 )
 
 type options struct {
@@ -85,14 +87,14 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	defer dk.close()
 	progress("building the test app image")
-	image, err := buildTestApp(ctx, dk.c, dir)
+	image, err := benchkit.BuildTestApp(ctx, dk.c, dir)
 	if err != nil {
 		return err
 	}
 	bin := o.binary
 	if bin == "" {
 		progress("building wharf")
-		if bin, err = buildWharf(ctx, dir); err != nil {
+		if bin, err = benchkit.BuildWharf(ctx, dir); err != nil {
 			return err
 		}
 	}
@@ -111,14 +113,14 @@ func run(ctx context.Context, o options) (err error) {
 	if logPath == "" {
 		logPath = filepath.Join(dir, "server.log")
 	}
-	srv, err := startWharf(ctx, bin, dataDir, logPath, o.logLevel, o.cluster)
+	srv, err := benchkit.StartWharf(ctx, bin, dataDir, logPath, o.logLevel, o.cluster)
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
-	progress("server %s ready (log %s)", srv.url, logPath)
+	defer srv.Stop()
+	progress("server %s ready (log %s)", srv.URL, logPath)
 
-	wh, err := newWharfRunner(ctx, srv.url, o.cluster, image, o.poll)
+	wh, err := newWharfRunner(ctx, srv.URL, o.cluster, image, o.poll)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/wharfhq/wharf/bench/internal/benchkit"
 	"github.com/wharfhq/wharf/internal/testutil/wharftest"
 )
 
@@ -50,7 +51,7 @@ func newWharfRunner(ctx context.Context, url, cluster, image string, poll time.D
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("no container instance registered in %s within 1m (last error %v)", cluster, err)
 		}
-		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+		if err := benchkit.Sleep(ctx, 100*time.Millisecond); err != nil {
 			return nil, err
 		}
 	}
@@ -101,7 +102,7 @@ func (w *wharfRunner) once(ctx context.Context) (wharfSample, error) {
 		if st == "STOPPED" || st == "DEPROVISIONING" || st == "STOPPING" || time.Now().After(deadline) {
 			return s, fmt.Errorf("task %s is %s (reason %q), not RUNNING", arn, st, aws.ToString(tk.StoppedReason))
 		}
-		if err := sleep(ctx, w.poll); err != nil {
+		if err := benchkit.Sleep(ctx, w.poll); err != nil {
 			return s, err
 		}
 	}
@@ -116,7 +117,7 @@ func (w *wharfRunner) once(ctx context.Context) (wharfSample, error) {
 		return s, fmt.Errorf("running task %s has no network binding", arn)
 	}
 	port := aws.ToInt32(tk.Containers[0].NetworkBindings[0].HostPort)
-	if err := waitHTTP(ctx, fmt.Sprintf("http://127.0.0.1:%d/", port), w.poll, 30*time.Second); err != nil {
+	if err := benchkit.WaitHTTP(ctx, fmt.Sprintf("http://127.0.0.1:%d/", port), w.poll, 30*time.Second); err != nil {
 		return s, err
 	}
 	s.http = time.Since(t0)
@@ -152,7 +153,7 @@ func (w *wharfRunner) stop(ctx context.Context, arn string) {
 			}
 			return
 		}
-		if sleep(ctx, 20*time.Millisecond) != nil {
+		if benchkit.Sleep(ctx, 20*time.Millisecond) != nil {
 			return
 		}
 	}

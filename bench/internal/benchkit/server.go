@@ -1,4 +1,6 @@
-package main
+// Package benchkit is what the benchmark commands share: building the
+// wharf binary and the test image, and running a wharf server.
+package benchkit
 
 import (
 	"context"
@@ -13,18 +15,18 @@ import (
 	"time"
 )
 
-// wharfProcess is a `wharf server` child process.
-type wharfProcess struct {
+// WharfProcess is a `wharf server` child process.
+type WharfProcess struct {
 	cmd    *exec.Cmd
-	url    string
+	URL    string // the server's base URL
 	log    *os.File
 	exited chan struct{}
 }
 
-// startWharf starts `wharf server` with its local agent serving cluster on
+// StartWharf starts `wharf server` with its local agent serving cluster on
 // a free loopback port, its log in logPath, and waits for /healthz.
-func startWharf(ctx context.Context, bin, dataDir, logPath, level, cluster string) (*wharfProcess, error) {
-	port, err := freePort()
+func StartWharf(ctx context.Context, bin, dataDir, logPath, level, cluster string) (*WharfProcess, error) {
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -42,11 +44,11 @@ func startWharf(ctx context.Context, bin, dataDir, logPath, level, cluster strin
 		logFile.Close()
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-	p := &wharfProcess{cmd: cmd, url: "http://" + addr, log: logFile, exited: make(chan struct{})}
+	p := &WharfProcess{cmd: cmd, URL: "http://" + addr, log: logFile, exited: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.exited) }()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(p.url + "/healthz")
+		resp, err := http.Get(p.URL + "/healthz")
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
@@ -58,17 +60,17 @@ func startWharf(ctx context.Context, bin, dataDir, logPath, level, cluster strin
 		case <-p.exited:
 			return nil, fmt.Errorf("wharf server exited during start-up; see %s", logPath)
 		case <-ctx.Done():
-			p.stop()
+			p.Stop()
 			return nil, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	p.stop()
+	p.Stop()
 	return nil, errors.New("wharf /healthz did not answer 200 within 2m")
 }
 
 // stop sends SIGTERM, then SIGKILL after 30s, and waits.
-func (p *wharfProcess) stop() {
+func (p *WharfProcess) Stop() {
 	defer p.log.Close()
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -79,7 +81,7 @@ func (p *wharfProcess) stop() {
 	}
 }
 
-func freePort() (int, error) {
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
@@ -88,8 +90,8 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// waitHTTP polls url every poll until it answers 200.
-func waitHTTP(ctx context.Context, url string, poll, within time.Duration) error {
+// WaitHTTP polls url every poll until it answers 200.
+func WaitHTTP(ctx context.Context, url string, poll, within time.Duration) error {
 	c := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	deadline := time.Now().Add(within)
 	var last error
@@ -104,14 +106,14 @@ func waitHTTP(ctx context.Context, url string, poll, within time.Duration) error
 			err = fmt.Errorf("status %s", resp.Status)
 		}
 		last = err
-		if err := sleep(ctx, poll); err != nil {
+		if err := Sleep(ctx, poll); err != nil {
 			return err
 		}
 	}
 	return fmt.Errorf("GET %s: no 200 within %s: %v", url, within, last)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

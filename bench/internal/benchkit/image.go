@@ -1,4 +1,4 @@
-package main
+package benchkit
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
+	"github.com/wharfhq/wharf/internal/runtime"
 	"github.com/wharfhq/wharf/internal/runtime/docker"
 )
 
@@ -23,10 +24,10 @@ import (
 // the tests is reused.
 const testAppImage = "wharf-testapp"
 
-// buildTestApp compiles testdata/testapp statically into dir and builds it
+// BuildTestApp compiles testdata/testapp statically into dir and builds it
 // into a FROM-scratch image unless one with its content-hash tag exists.
-func buildTestApp(ctx context.Context, c *client.Client, dir string) (string, error) {
-	root, err := moduleRoot(ctx)
+func BuildTestApp(ctx context.Context, c *client.Client, dir string) (string, error) {
+	root, err := ModuleRoot(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -58,13 +59,13 @@ func buildTestApp(ctx context.Context, c *client.Client, dir string) (string, er
 		return "", err
 	}
 	defer rt.Close()
-	err = rt.BuildImage(ctx, ref, map[string]string{"/testapp": bin}, []string{"/testapp"}, map[string]string{labelTest: "1"})
+	err = rt.BuildImage(ctx, ref, map[string]string{"/testapp": bin}, []string{"/testapp"}, map[string]string{runtime.LabelTest: "1"})
 	return ref, err
 }
 
-// buildWharf compiles cmd/wharf into dir.
-func buildWharf(ctx context.Context, dir string) (string, error) {
-	root, err := moduleRoot(ctx)
+// BuildWharf compiles cmd/wharf into dir.
+func BuildWharf(ctx context.Context, dir string) (string, error) {
+	root, err := ModuleRoot(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -77,7 +78,7 @@ func buildWharf(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-func moduleRoot(ctx context.Context) (string, error) {
+func ModuleRoot(ctx context.Context) (string, error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMOD: %w", err)
