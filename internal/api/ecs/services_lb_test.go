@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,9 +32,14 @@ func TestServiceBehindLoadBalancer(t *testing.T) {
 	lbc := wharftest.ELBv2(srv.URL())
 
 	// A scripted agent that binds container port 8080 to host port 40000+n.
+	// Cleanups run last-in first-out: this one, registered after the
+	// server's, stops the goroutine before the server shuts down.
 	stop := make(chan struct{})
-	defer close(stop)
+	var wg sync.WaitGroup
+	t.Cleanup(func() { close(stop); wg.Wait() })
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		ports := map[string]int32{}
 		for {
 			select {
