@@ -4,7 +4,7 @@
 // then runs, with -concurrency keep-alive workers:
 //
 //  1. RegisterTaskDefinition of -families × -revisions realistic 2-container
-//     task definitions (~1.5 KB each);
+//     task definitions (~1.75 KB each);
 //  2. GET /healthz for -duration: the HTTP floor of this machine and
 //     process, which the other phases are compared against;
 //  3. DescribeTaskDefinition of random stored family:revision pairs;
@@ -138,6 +138,7 @@ func run(ctx context.Context, o options) error {
 	}
 	defer srv.stop()
 	progress("server %s (pid %d) ready", srv.url, srv.pid())
+	rep.serverArgs = strings.ReplaceAll(strings.Join(srv.args, " "), dataDir, "<tmp>/data")
 
 	l := &load{concurrency: o.concurrency, serverPID: srv.pid(), seed: uint64(time.Now().UnixNano())}
 	c := newClient(srv.url, o.concurrency)

@@ -29,6 +29,7 @@ type report struct {
 	fsType       string
 	loadAvg      string
 	wharfVersion string
+	serverArgs   string
 	fsync        latencies
 	results      []result
 	seeded       int
@@ -53,9 +54,9 @@ func (r *report) write(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p("### ECS API benchmark (ecsbench)")
 	p("")
-	p("- command: `go run ./bench/ecsbench %s`", strings.Join(r.args, " "))
+	p("- command: `%s`", strings.Join(append([]string{"go run ./bench/ecsbench"}, r.args...), " "))
 	p("- machine: %d CPUs (%s), %s, Linux %s, %s; load average at start %s", m.cpus, m.cpuModel, m.platform, m.kernel, m.goVersion, r.loadAvg)
-	p("- server: `%s`", r.wharfVersion)
+	p("- server: `%s`, run as `wharf %s`", r.wharfVersion, r.serverArgs)
 	p("- load: %d workers over keep-alive HTTP/1.1; **the load generator runs on the same %d CPUs as the server** "+
 		"(client and server CPU are shown per phase)", r.opts.concurrency, m.cpus)
 	if r.fsync.n > 0 {

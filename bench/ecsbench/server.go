@@ -22,6 +22,7 @@ import (
 // wharfProcess is a `wharf server` child process with its own data dir.
 type wharfProcess struct {
 	cmd     *exec.Cmd
+	args    []string // after the binary
 	dataDir string
 	url     string
 	exited  chan struct{} // closed when the process has been reaped
@@ -45,7 +46,9 @@ func buildWharf(ctx context.Context, dir string) (string, error) {
 // answers 200. Server warnings and errors are copied to stderr.
 // env is added to the server's environment (GOGC, GOMEMLIMIT, GODEBUG…).
 func startWharf(ctx context.Context, bin, dataDir string, env []string) (*wharfProcess, error) {
-	cmd := exec.Command(bin, "server", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json")
+	args := []string{"server", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json"}
+	args = append(args, controlPlaneOnly(ctx, bin)...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	// Own process group: a Ctrl-C in the terminal reaches only us, and we
 	// stop the server in order (SIGTERM, then SIGKILL).
@@ -58,7 +61,7 @@ func startWharf(ctx context.Context, bin, dataDir string, env []string) (*wharfP
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-	p := &wharfProcess{cmd: cmd, dataDir: dataDir, exited: make(chan struct{})}
+	p := &wharfProcess{cmd: cmd, args: args, dataDir: dataDir, exited: make(chan struct{})}
 	addr := make(chan string, 1)
 	go p.readLog(stderr, addr)
 	go func() {
@@ -101,6 +104,28 @@ func startWharf(ctx context.Context, bin, dataDir string, env []string) (*wharfP
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// Server features that are on by default but are not the control plane:
+// the in-process agent on the local Docker engine and the load balancer
+// process (which outlives the server). The benchmark turns off those the
+// binary knows, so that it measures the API and its store alone.
+var dataPlaneFlags = []string{"--local-agent", "--load-balancer"}
+
+// controlPlaneOnly returns the flags turning off dataPlaneFlags that
+// `bin server --help` lists.
+func controlPlaneOnly(ctx context.Context, bin string) []string {
+	help, err := exec.CommandContext(ctx, bin, "server", "--help").Output()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, f := range dataPlaneFlags {
+		if bytes.Contains(help, []byte(f+" ")) {
+			out = append(out, f+"=false")
+		}
+	}
+	return out
 }
 
 // readLog scans the server's JSON log: it sends the listen address of the

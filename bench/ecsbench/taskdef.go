@@ -77,7 +77,7 @@ func familyName(f int) string { return fmt.Sprintf("bench-svc-%03d", f) }
 
 // taskDefBody returns the RegisterTaskDefinition body for the n-th
 // registration of family f: an application container and a metrics sidecar,
-// about 1.5 KB, with the image tag and one variable changing per build the
+// about 1.75 KB, with the image tag and one variable changing per build the
 // way a CI pipeline's registrations do.
 func taskDefBody(f, n int) ([]byte, error) {
 	family := familyName(f)

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -161,16 +162,24 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// killLoadBalancer stops the wharf lb data plane a server started for
-// dataDir: it outlives the server by design, so tests end it themselves.
+// killLoadBalancer stops the wharf lb data planes serving dataDir: they
+// outlive their server by design, so tests end them themselves. They are
+// found by their command line (the lock file may not be written yet when
+// a test ends right after starting a server).
 func killLoadBalancer(dataDir string) {
-	buf, err := os.ReadFile(filepath.Join(dataDir, "lb", "lb.lock"))
-	if err != nil {
-		return
+	stateDir := filepath.Join(dataDir, "lb")
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		buf, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(buf), "\x00"), "\x00")
+		if len(args) < 2 || args[1] != "lb" || !slices.Contains(args, stateDir) {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(p))); err == nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(buf)))
-	if err != nil || pid <= 1 {
-		return
-	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
 }

@@ -36,7 +36,7 @@ func StartWharf(ctx context.Context, bin, dataDir, logPath, level, cluster strin
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(bin, "server", "--listen", addr, "--data-dir", dataDir,
-		"--local-agent-clusters", cluster, "--log-level", level, "--log-format", "json")
+		"--local-agent-clusters", cluster, "--load-balancer=false", "--log-level", level, "--log-format", "json")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Own process group, and the server dies with us if we are killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
