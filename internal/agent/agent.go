@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wharfhq/wharf/internal/fsutil"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -424,31 +426,13 @@ func lastSegment(s string) string {
 	return s
 }
 
+// writeFileAtomic stores v as JSON, replacing path durably.
 func writeFileAtomic(path string, v any) error {
 	buf, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(buf); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return fsutil.WriteFileAtomic(path, buf, 0o600)
 }
 
 func sleep(ctx context.Context, d time.Duration) {

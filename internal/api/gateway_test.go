@@ -168,3 +168,18 @@ func TestUnavailableStoreIsRetryable503(t *testing.T) {
 		t.Fatalf("got %d %s, want 503 ServiceUnavailableException", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
 	}
 }
+
+func TestBearerAuth(t *testing.T) {
+	h := api.BearerAuth("s3cret", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("in")) })
+	for header, want := range map[string]int{"Bearer s3cret": 200, "Bearer wrong": 401, "s3cret": 401, "": 401} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		if header != "" {
+			req.Header.Set("Authorization", header)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Fatalf("Authorization %q: %d, want %d", header, rec.Code, want)
+		}
+	}
+}

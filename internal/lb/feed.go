@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wharfhq/wharf/internal/fsutil"
+
 	"github.com/wharfhq/wharf/internal/lbapi"
 )
 
@@ -250,36 +252,11 @@ func (f *Feed) report(ctx context.Context) error {
 	return nil
 }
 
-// saveConfig writes DIR/config.json atomically: temp file, fsync, rename,
-// fsync of the directory.
+// saveConfig stores the configuration durably for the next start.
 func saveConfig(dir string, cfg lbapi.Config) error {
 	buf, err := json.Marshal(cfg)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ConfigFile+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, ConfigFile)); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return fsutil.WriteFileAtomic(filepath.Join(dir, ConfigFile), buf, 0o600)
 }

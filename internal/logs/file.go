@@ -7,7 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/wharfhq/wharf/internal/fsutil"
 )
 
 // nameHash is the file-system name of a group or stream: names may be 512
@@ -24,34 +25,13 @@ func nameNumber(name string) uint64 {
 	return binary.BigEndian.Uint64(sum[:8])
 }
 
-// writeJSONFile writes v to path via a temporary file, fsync and rename,
-// then fsyncs the directory so that the rename survives a crash.
+// writeJSONFile stores v as JSON, replacing path durably.
 func writeJSONFile(path string, v any) error {
 	buf, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(buf); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	return fsutil.WriteFileAtomic(path, buf, 0o600)
 }
 
 func readJSONFile(path string, v any) error {
@@ -65,14 +45,4 @@ func readJSONFile(path string, v any) error {
 	return nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+func syncDir(dir string) error { return fsutil.SyncDir(dir) }

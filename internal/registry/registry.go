@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wharfhq/wharf/internal/fsutil"
+
 	"github.com/distribution/distribution/v3"
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry/handlers"
@@ -196,38 +198,9 @@ func readOrCreateSecret(path string) (string, error) {
 	return s, writeFileAtomic(path, []byte(s+"\n"), 0o600)
 }
 
-// writeFileAtomic writes via a temporary file, fsync and rename.
+// writeFileAtomic replaces a file durably (see fsutil.WriteFileAtomic).
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
+	return fsutil.WriteFileAtomic(path, data, mode)
 }
 
 // Run runs garbage collection and lifecycle enforcement until ctx ends.

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/wharfhq/wharf/internal/fsutil"
 )
 
 // agentToken returns the configured token, or the one kept in the data
@@ -30,11 +32,7 @@ func (s *Server) agentToken() (string, error) {
 		return "", err
 	}
 	token := hex.EncodeToString(b[:])
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(token+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write agent token: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := fsutil.WriteFileAtomic(path, []byte(token+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("write agent token: %w", err)
 	}
 	return token, nil

@@ -6,16 +6,16 @@ package agentsvc
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/wharfhq/wharf/internal/api"
 
 	"github.com/wharfhq/wharf/internal/agentapi"
 	"github.com/wharfhq/wharf/internal/model"
@@ -49,16 +49,7 @@ func (s *Service) Register(handle func(pattern string, h http.Handler)) {
 	handle("PUT "+agentapi.PathPrefix+"clusters/{cluster}/tasks/{id}/state", s.auth(s.putState))
 }
 
-func (s *Service) auth(next http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
-			http.Error(w, "missing or wrong agent token", http.StatusUnauthorized)
-			return
-		}
-		next(w, r)
-	})
-}
+func (s *Service) auth(next http.HandlerFunc) http.Handler { return api.BearerAuth(s.token, next) }
 
 func (s *Service) desiredTasks(w http.ResponseWriter, r *http.Request) {
 	cluster, id := r.PathValue("cluster"), r.PathValue("id")

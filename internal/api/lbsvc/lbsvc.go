@@ -7,14 +7,14 @@ package lbsvc
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/wharfhq/wharf/internal/api"
 
 	"github.com/wharfhq/wharf/internal/api/elbv2"
 	"github.com/wharfhq/wharf/internal/lbapi"
@@ -47,16 +47,7 @@ func (s *Service) Register(handle func(pattern string, h http.Handler)) {
 	handle("PUT "+lbapi.PathPrefix+"health", s.auth(s.health))
 }
 
-func (s *Service) auth(next http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
-			http.Error(w, "missing or wrong token", http.StatusUnauthorized)
-			return
-		}
-		next(w, r)
-	})
-}
+func (s *Service) auth(next http.HandlerFunc) http.Handler { return api.BearerAuth(s.token, next) }
 
 // config answers with the configuration once its revision passes after,
 // or when wait seconds elapsed.

@@ -22,6 +22,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/wharfhq/wharf/internal/fsutil"
 )
 
 func main() {
@@ -71,28 +73,7 @@ func generateFile(modelPath, pkg string, extraRequired []string) ([]byte, error)
 	return generate(m, pkg, filepath.Base(modelPath))
 }
 
-// writeFileAtomic writes data to path via a temporary file in the same
-// directory, fsync and rename.
+// writeFileAtomic replaces the generated file durably.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".awsgen-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return fsutil.WriteFileAtomic(path, data, 0o644)
 }
