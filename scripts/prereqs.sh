@@ -3,6 +3,7 @@
 #   - a reachable Docker engine (starts dockerd if installed, installs docker.io if not)
 #   - the AWS CLI v2 (Debian's awscli package)
 #   - etcd (Debian's etcd-server, for the external-etcd store tests)
+#   - busybox-static (build environment images for the build tests) and git
 # Safe to run repeatedly; needs root for installs.
 set -euo pipefail
 
@@ -51,5 +52,11 @@ fi
 if [ ! -x /usr/bin/etcd ]; then
 	apt_install etcd-server
 fi
+
+# busybox-static: the build tests make "images" of busybox's applets (no
+# registry is reachable, so no build image can be pulled). git: hosted
+# repositories are served by git http-backend.
+[ -x /bin/busybox ] || apt_install busybox-static
+command -v git >/dev/null 2>&1 || apt_install git
 
 log "ok: $(go version | cut -d' ' -f3), docker $(docker version --format '{{.Server.Version}}'), $(/usr/bin/aws --version 2>&1 | cut -d' ' -f1), etcd $(/usr/bin/etcd --version 2>/dev/null | head -1 | awk '{print $3}')"

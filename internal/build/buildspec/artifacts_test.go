@@ -3,6 +3,7 @@ package buildspec
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -178,5 +179,57 @@ artifacts:
 	}
 	if !strings.Contains(log.text(), "Found 2 file(s)") {
 		t.Errorf("log:\n%s", log.text())
+	}
+}
+
+// TestArtifactNamesAreEvaluated: artifacts.name is evaluated with shell
+// syntax in the build's shell, with its variables, before the upload.
+func TestArtifactNamesAreEvaluated(t *testing.T) {
+	const spec = `version: 0.2
+phases:
+  pre_build:
+    commands:
+      - export TAG=v1
+      - PLAIN=p
+  build:
+    commands:
+      - echo x > out.txt
+artifacts:
+  files: out.txt
+  name: app-$CODEBUILD_BUILD_NUMBER-$TAG-$(printf %s sub)-$((1+1))
+  secondary-artifacts:
+    literal:
+      files: out.txt
+      name: my-artifact "quoted" it's
+    plain:
+      files: out.txt
+      name: builds/${PLAIN}/$CODEBUILD_BUILD_SUCCEEDING/out
+    trailing:
+      files: out.txt
+      name: ends-with-\
+`
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			var uploaded []ArtifactOutput
+			res, log, _ := runSpecIn(t, v, spec, func(o *RunOptions) {
+				o.Builtins.BuildNumber = 7
+				o.Upload = func(_ context.Context, a []ArtifactOutput) error { uploaded = a; return nil }
+			})
+			if res.Status != StatusSucceeded {
+				t.Fatalf("status %s\n%s", res.Status, log.text())
+			}
+			var got []string
+			for _, a := range uploaded {
+				got = append(got, a.Identifier+"="+a.Name)
+			}
+			want := []string{"=app-7-v1-sub-2", `literal=my-artifact "quoted" it's`, "plain=builds/p/1/out",
+				`trailing=ends-with-\`}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("uploaded names %q, want %q", got, want)
+			}
+			if !reflect.DeepEqual(res.Artifacts, uploaded) {
+				t.Errorf("result artifacts %+v differ from uploaded %+v", res.Artifacts, uploaded)
+			}
+		})
 	}
 }

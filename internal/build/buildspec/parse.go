@@ -3,6 +3,7 @@ package buildspec
 import (
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,11 +20,15 @@ type ParseError struct {
 	Msg  string
 }
 
-func (e *ParseError) Error() string {
+func (e *ParseError) Error() string { return "YAML_FILE_ERROR Message: " + e.message() }
+
+// message is the error as a phase context message, which carries the
+// YAML_FILE_ERROR status code apart.
+func (e *ParseError) message() string {
 	if e.Line > 0 {
-		return fmt.Sprintf("YAML_FILE_ERROR Message: %s at line %d", e.Msg, e.Line)
+		return fmt.Sprintf("%s at line %d", e.Msg, e.Line)
 	}
-	return "YAML_FILE_ERROR Message: " + e.Msg
+	return e.Msg
 }
 
 func (e *ParseError) Unwrap() error { return ErrYAMLFile }
@@ -37,6 +42,17 @@ func errAt(n *yaml.Node, format string, args ...any) error {
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+): (.*)`)
+
+// ParseFile reads and parses the buildspec file at path, typically
+// buildspec.yml in the downloaded source. A file that cannot be read is a
+// *ParseError too, as CodeBuild reports it as a YAML_FILE_ERROR.
+func ParseFile(path string) (*Spec, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &ParseError{Msg: err.Error()}
+	}
+	return Parse(src)
+}
 
 // Parse parses and validates a buildspec of version 0.1 or 0.2.
 func Parse(src []byte) (*Spec, error) {

@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"os/exec"
 	"time"
 )
 
-// Build phase types, in lifecycle order.
+// Build phase types, in lifecycle order. Run walks DOWNLOAD_SOURCE through
+// COMPLETED; SUBMITTED, QUEUED and PROVISIONING happen before Run is called
+// and are the caller's to report (prepend them to Result.Phases).
 const (
+	PhaseSubmitted       = "SUBMITTED"
+	PhaseQueued          = "QUEUED"
+	PhaseProvisioning    = "PROVISIONING"
 	PhaseDownloadSource  = "DOWNLOAD_SOURCE"
 	PhaseInstall         = "INSTALL"
 	PhasePreBuild        = "PRE_BUILD"
@@ -20,13 +25,15 @@ const (
 	PhaseCompleted       = "COMPLETED"
 )
 
-// Build and phase statuses.
+// Build and phase statuses. IN_PROGRESS is only seen by RunOptions.OnPhase;
+// a Result holds finished phases.
 const (
-	StatusSucceeded = "SUCCEEDED"
-	StatusFailed    = "FAILED"
-	StatusFault     = "FAULT"
-	StatusTimedOut  = "TIMED_OUT"
-	StatusStopped   = "STOPPED"
+	StatusInProgress = "IN_PROGRESS"
+	StatusSucceeded  = "SUCCEEDED"
+	StatusFailed     = "FAILED"
+	StatusFault      = "FAULT"
+	StatusTimedOut   = "TIMED_OUT"
+	StatusStopped    = "STOPPED"
 )
 
 // Secret kinds passed to Resolver.Resolve.
@@ -42,7 +49,10 @@ type Resolver interface {
 
 // RunOptions are the inputs of Run besides the buildspec.
 type RunOptions struct {
-	Dir string // source directory; the shell starts here
+	// Dir is the source directory; the shell starts here and artifacts
+	// and relative cache paths are read from here, on the host. With
+	// ShellCommand it must have the same path inside the container.
+	Dir string
 	// Env is the base environment (the image's); nil means a clean
 	// PATH/HOME/LANG. Buildspec variables replace entries of it.
 	Env []string
@@ -51,11 +61,61 @@ type RunOptions struct {
 	Variables []string
 	Builtins  Builtins
 	Secrets   Resolver
-	Log       func(line string) // called from one goroutine at a time
+	Log       func(line string) // called from one goroutine at a time; nil discards
 	Now       func() time.Time
 	Timeout   time.Duration // 0: none
+	// Prepare, when set, is called first thing in DOWNLOAD_SOURCE, to
+	// download the source and load the buildspec from it (see ParseFile).
+	// The spec it returns replaces Run's spec argument; a nil spec keeps
+	// it. An error fails DOWNLOAD_SOURCE: YAML_FILE_ERROR when it wraps
+	// ErrYAMLFile, CLIENT_ERROR otherwise. log writes an agent line. ctx
+	// is cancelled when the build is stopped or times out.
+	Prepare func(ctx context.Context, log func(string)) (*Spec, error)
+	// ResolvedSourceVersion, when set, is asked after Prepare for the
+	// commit the download resolved to: it becomes
+	// CODEBUILD_RESOLVED_SOURCE_VERSION, which is only known by then.
+	ResolvedSourceVersion func() string
+	// OnPhase, when set, is called as each phase starts (Status
+	// IN_PROGRESS, zero End, no Contexts) and as it ends, with the Phase
+	// as Result.Phases will hold it; COMPLETED is reported once, with
+	// Status "". It is called from Run's goroutine, so a slow OnPhase
+	// slows the build.
+	OnPhase func(p Phase)
+	// ShellCommand, when set, creates the build's shell process instead
+	// of running it on the host: typically `docker exec -i -w DIR -e NAME…
+	// [-u USER] CONTAINER NAME ARGS…` with cmd.Env holding the values, so
+	// none appears in argv (the client's own variables, such as
+	// DOCKER_HOST, belong in cmd.Env too, where the build's must not
+	// override them). Run sets the command's stdin, stdout, stderr and
+	// process group. Killing the command must not be relied on to kill
+	// the processes behind it: the caller removes the container when the
+	// build is stopped or times out.
+	ShellCommand func(p ShellProcess) *exec.Cmd
+	// ScratchDir is where the shell's scripts and saved state (the
+	// build's environment, secrets included) are kept, in a fresh
+	// directory removed at the end; "" means os.TempDir(). With
+	// ShellCommand it must have the same path inside the container; for
+	// a run-as user there the build's directory is opened to all (the
+	// host cannot know the container's user ids to chown it), so
+	// ScratchDir must be traversable (0711) and its host parents closed.
+	ScratchDir string
+	// CacheDir, when set, holds the directories of the buildspec's
+	// cache.paths between builds (LOCAL_CUSTOM_CACHE). With ShellCommand
+	// it must have the same path inside the container.
+	CacheDir string
 	// Upload, when set, receives the collected artifacts in UPLOAD_ARTIFACTS.
 	Upload func(ctx context.Context, artifacts []ArtifactOutput) error
+}
+
+// ShellProcess is the build shell Run asks RunOptions.ShellCommand for.
+type ShellProcess struct {
+	Name string   // "bash" or "sh", to be looked up in the container's PATH
+	Args []string // the shell's arguments
+	Dir  string   // working directory (RunOptions.Dir)
+	// Env is the whole environment (NAME=value). Put the names in argv
+	// (docker exec -e NAME) and the values in cmd.Env.
+	Env  []string
+	User string // run-as user (docker exec -u); "" for the container's default
 }
 
 // Result is what a build observed.
@@ -85,11 +145,12 @@ type Context struct {
 // primary artifact.
 type ArtifactOutput struct {
 	Identifier string
-	Name       string
+	Name       string // artifacts.name as the build's shell evaluated it
 	Files      []File
 }
 
 var phaseOrder = []string{
+	PhaseSubmitted, PhaseQueued, PhaseProvisioning,
 	PhaseDownloadSource, PhaseInstall, PhasePreBuild, PhaseBuild, PhasePostBuild,
 	PhaseUploadArtifacts, PhaseFinalizing, PhaseCompleted,
 }
@@ -119,12 +180,12 @@ func NextPhase(phase, status, onFailure string) string {
 	case phase == PhasePostBuild: // UPLOAD_ARTIFACTS is still attempted
 		return PhaseUploadArtifacts
 	}
-	return PhaseFinalizing // DOWNLOAD_SOURCE, INSTALL, PRE_BUILD, UPLOAD_ARTIFACTS
+	return PhaseFinalizing // PROVISIONING … PRE_BUILD, UPLOAD_ARTIFACTS
 }
 
 type run struct {
-	ctx  context.Context
-	spec *Spec
+	ctx  context.Context // cancelled when the build is interrupted
+	spec *Spec           // nil until DOWNLOAD_SOURCE has one
 	opts RunOptions
 	log  *logger
 	now  func() time.Time
@@ -139,42 +200,22 @@ type run struct {
 	result    Result
 }
 
-// Run executes the buildspec's phases on the host, in one long-lived shell
-// (a fresh shell per command for version 0.1), and returns the observed
-// statuses. It returns when the build is COMPLETED; every process the build
-// started has been killed by then.
+// Run executes the buildspec's phases in one long-lived shell (a fresh
+// shell per command for version 0.1), on the host or, with
+// opts.ShellCommand, in a container, and returns the observed statuses.
+// spec may be nil when opts.Prepare loads it. Run returns when the build
+// is COMPLETED; every host process the build started has been killed by
+// then.
 func Run(ctx context.Context, spec *Spec, opts RunOptions) Result {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	r := &run{ctx: ctx, spec: spec, opts: opts, now: opts.Now, succeeding: true,
 		log: &logger{out: opts.Log, now: opts.Now}}
 	defer r.log.close()
-
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	defer close(done)
-	var reason string
-	go func() {
-		var timeout <-chan time.Time
-		if opts.Timeout > 0 {
-			t := time.NewTimer(opts.Timeout)
-			defer t.Stop()
-			timeout = t.C
-		}
-		select {
-		case <-ctx.Done():
-			reason = StatusStopped
-		case <-timeout:
-			reason = StatusTimedOut
-		case <-done:
-			return
-		}
-		close(stop)
-	}()
-	r.interrupt = stop
-	r.reason = func() string { <-stop; return reason }
-
+	r.watchInterrupt(ctx, cancel)
 	defer func() {
 		if r.sh != nil {
 			r.sh.close()
@@ -183,33 +224,64 @@ func Run(ctx context.Context, spec *Spec, opts RunOptions) Result {
 
 	phase := PhaseDownloadSource
 	for phase != PhaseCompleted {
-		var status, onFailure string
-		switch phase {
-		case PhaseDownloadSource:
-			status = r.downloadSource()
-		case PhaseUploadArtifacts:
-			r.captureExported()
-			status = r.uploadArtifacts()
-		case PhaseFinalizing:
-			r.captureExported()
-			status = r.finalize()
-		default:
-			status = r.commandPhase(phase)
-			if ps := spec.Phases.phase(phase); ps != nil {
-				onFailure = ps.OnFailure
-			}
-		}
+		start := r.begin(phase)
+		status, c, onFailure := r.runPhase(phase)
 		if r.interrupted() && status == StatusSucceeded && phase != PhaseFinalizing {
 			// Interrupted between commands: the phase did not finish.
-			p := &r.result.Phases[len(r.result.Phases)-1]
-			status = r.reason()
-			p.Status = status
+			status, c = r.interruptStatus()
 		}
+		r.end(phase, status, start, c)
 		phase = NextPhase(phase, status, onFailure)
 	}
-	r.result.Phases = append(r.result.Phases, Phase{Type: PhaseCompleted, Start: r.now()})
+	completed := Phase{Type: PhaseCompleted, Start: r.now()}
+	r.result.Phases = append(r.result.Phases, completed)
+	r.notify(completed)
 	r.result.Status = r.buildStatus()
 	return r.result
+}
+
+// watchInterrupt closes r.interrupt and cancels the build's context when
+// ctx is done or the timeout passes, whichever comes first.
+func (r *run) watchInterrupt(ctx context.Context, cancel context.CancelFunc) {
+	stop := make(chan struct{})
+	var reason string
+	go func() {
+		var timeout <-chan time.Time
+		if r.opts.Timeout > 0 {
+			t := time.NewTimer(r.opts.Timeout)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-ctx.Done():
+			reason = StatusStopped
+		case <-timeout:
+			reason = StatusTimedOut
+		}
+		close(stop)
+		cancel()
+	}()
+	r.interrupt = stop
+	r.reason = func() string { <-stop; return reason }
+}
+
+func (r *run) runPhase(phase string) (status string, c Context, onFailure string) {
+	switch phase {
+	case PhaseDownloadSource:
+		status, c = r.downloadSource()
+	case PhaseUploadArtifacts:
+		r.captureExported()
+		status, c = r.uploadArtifacts()
+	case PhaseFinalizing:
+		r.captureExported()
+		status, c = r.finalize()
+	default:
+		status, c = r.commandPhase(phase)
+		if ps := r.spec.Phases.phase(phase); ps != nil {
+			onFailure = ps.OnFailure
+		}
+	}
+	return status, c, onFailure
 }
 
 func (r *run) interrupted() bool {
@@ -237,88 +309,58 @@ func (r *run) buildStatus() string {
 	return status
 }
 
-// record logs the end of a phase and appends it to the result.
-func (r *run) record(typ, status string, start time.Time, c Context) string {
+// begin logs the start of a phase and reports it in progress.
+func (r *run) begin(typ string) time.Time {
+	start := r.now()
+	if typ == PhaseDownloadSource {
+		r.log.agent("Phase is DOWNLOAD_SOURCE")
+	} else {
+		r.log.agent("Entering phase " + typ)
+	}
+	r.notify(Phase{Type: typ, Status: StatusInProgress, Start: start})
+	return start
+}
+
+// end logs the end of a phase, appends it to the result and reports it.
+func (r *run) end(typ, status string, start time.Time, c Context) {
 	r.log.agent(fmt.Sprintf("Phase complete: %s State: %s", typ, status))
 	r.log.agent(fmt.Sprintf("Phase context status code: %s Message: %s", c.StatusCode, c.Message))
-	r.result.Phases = append(r.result.Phases, Phase{
-		Type: typ, Status: status, Start: start, End: r.now(), Contexts: []Context{c},
-	})
+	p := Phase{Type: typ, Status: status, Start: start, End: r.now(), Contexts: []Context{c}}
+	r.result.Phases = append(r.result.Phases, p)
 	if status != StatusSucceeded {
 		r.succeeding = false
 	}
-	return status
+	r.notify(p)
 }
 
-func (r *run) downloadSource() string {
-	start := r.now()
-	r.log.agent("Phase is DOWNLOAD_SOURCE")
-	r.log.agent("CODEBUILD_SRC_DIR=" + r.srcDir())
-	r.log.agent("Processing environment variables")
-	for _, ref := range []struct {
-		kind, code string
-		vars       []Variable
-	}{
-		{KindParameterStore, "Decrypted Variables Error", r.spec.Env.ParameterStore},
-		{KindSecretsManager, "Secrets Manager Error", r.spec.Env.SecretsManager},
-	} {
-		for _, v := range ref.vars {
-			if r.opts.Secrets == nil {
-				return r.record(PhaseDownloadSource, StatusFailed, start,
-					Context{ref.code, fmt.Sprintf("no secret store to resolve %s %q", ref.kind, v.Value)})
-			}
-			val, err := r.opts.Secrets.Resolve(ref.kind, v.Value)
-			if err != nil {
-				return r.record(PhaseDownloadSource, StatusFailed, start, Context{ref.code, err.Error()})
-			}
-			r.log.addMask(val)
-			r.secrets = append(r.secrets, Variable{v.Name, val})
-		}
+func (r *run) notify(p Phase) {
+	if r.opts.OnPhase != nil {
+		r.opts.OnPhase(p)
 	}
-	r.log.agent("Moving to directory " + r.opts.Dir)
-	n := 0
-	for _, pk := range phaseKeys {
-		if r.spec.Phases.phase(pk.typ) != nil {
-			n++
-		}
-	}
-	r.log.agent(fmt.Sprintf("Phases found in YAML: %d", n))
-	for _, pk := range phaseKeys {
-		if ps := r.spec.Phases.phase(pk.typ); ps != nil {
-			r.log.agent(fmt.Sprintf(" %s: %d commands", pk.typ, len(ps.Commands)))
-		}
-	}
-	env := buildEnv(r.opts.Env, r.spec.Env.Variables, r.secrets, r.opts.Variables,
-		r.opts.Builtins.variables(r.opts.Dir))
-	sh, err := newShell(r.spec.Env.Shell, r.opts.Dir, env, r.spec.Version == "0.1", r.log)
-	if err != nil {
-		return r.record(PhaseDownloadSource, StatusFault, start, Context{"CLIENT_ERROR", "starting shell: " + err.Error()})
-	}
-	r.sh = sh
-	return r.record(PhaseDownloadSource, StatusSucceeded, start, Context{})
 }
 
-func (r *run) srcDir() string {
-	if r.opts.Builtins.SrcDir != "" {
-		return r.opts.Builtins.SrcDir
+// reached reports whether the build has run phase typ.
+func (r *run) reached(typ string) bool {
+	for _, p := range r.result.Phases {
+		if p.Type == typ {
+			return true
+		}
 	}
-	return r.opts.Dir
+	return false
 }
 
 // commandPhase runs a phase's commands then its finally block.
-func (r *run) commandPhase(typ string) string {
-	start := r.now()
-	r.log.agent("Entering phase " + typ)
+func (r *run) commandPhase(typ string) (string, Context) {
 	ps := r.spec.Phases.phase(typ)
 	if ps == nil {
-		return r.record(typ, StatusSucceeded, start, Context{})
+		return StatusSucceeded, Context{}
 	}
 	runAs := r.spec.RunAs
 	if ps.RunAs != "" {
 		runAs = ps.RunAs
 	}
 	if err := r.sh.setUser(runAs); err != nil {
-		return r.record(typ, StatusFailed, start, Context{"CLIENT_ERROR", err.Error()})
+		return StatusFailed, Context{"CLIENT_ERROR", err.Error()}
 	}
 	status, ctx := r.commands(ps.Commands)
 	if status != StatusTimedOut && status != StatusStopped && len(ps.Finally) > 0 {
@@ -329,7 +371,7 @@ func (r *run) commandPhase(typ string) string {
 			status, ctx = fstatus, fctx
 		}
 	}
-	return r.record(typ, status, start, ctx)
+	return status, ctx
 }
 
 // commands runs commands in order, stopping at the first failure.
@@ -384,60 +426,13 @@ func (r *run) captureExported() {
 	r.result.Exported = vals
 }
 
-func (r *run) uploadArtifacts() string {
-	start := r.now()
-	r.log.agent("Entering phase UPLOAD_ARTIFACTS")
-	a := r.spec.Artifacts
-	if a == nil {
-		return r.record(PhaseUploadArtifacts, StatusSucceeded, start, Context{})
-	}
-	ids := make([]string, 0, len(a.Secondary))
-	for id := range a.Secondary {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	var outs []ArtifactOutput
-	if len(a.Files) > 0 || len(ids) == 0 { // files may be empty when only secondary artifacts exist
-		outs = append(outs, ArtifactOutput{Name: a.Name})
-	}
-	for _, id := range ids {
-		outs = append(outs, ArtifactOutput{Identifier: id, Name: a.Secondary[id].Name})
-	}
-	for i := range outs {
-		spec := a
-		if outs[i].Identifier != "" {
-			spec = a.Secondary[outs[i].Identifier]
-		}
-		base := spec.BaseDirectory
-		if base == "" {
-			base = "."
-		}
-		r.log.agent("Expanding base directory path: " + base)
-		r.log.agent("Assembling file list")
-		for _, f := range spec.Files {
-			r.log.agent("Expanding " + f)
-		}
-		files, err := CollectArtifacts(spec, r.opts.Dir)
-		if err != nil {
-			return r.record(PhaseUploadArtifacts, StatusFailed, start, Context{"CLIENT_ERROR", err.Error()})
-		}
-		r.log.agent(fmt.Sprintf("Found %d file(s)", len(files)))
-		outs[i].Files = files
-	}
-	r.result.Artifacts = outs
-	if r.opts.Upload != nil {
-		if err := r.opts.Upload(r.ctx, outs); err != nil {
-			return r.record(PhaseUploadArtifacts, StatusFailed, start, Context{"CLIENT_ERROR", err.Error()})
-		}
-	}
-	return r.record(PhaseUploadArtifacts, StatusSucceeded, start, Context{})
-}
-
-func (r *run) finalize() string {
-	start := r.now()
-	r.log.agent("Entering phase FINALIZING")
+// finalize saves the cache, then kills what the build left running.
+func (r *run) finalize() (string, Context) {
 	if r.sh != nil {
+		if r.reached(PhaseBuild) && !r.interrupted() {
+			r.saveCache()
+		}
 		r.sh.kill()
 	}
-	return r.record(PhaseFinalizing, StatusSucceeded, start, Context{})
+	return StatusSucceeded, Context{}
 }

@@ -54,21 +54,10 @@ func (f fakeSecrets) Resolve(kind, ref string) (string, error) {
 	return v, nil
 }
 
-// runSpec parses src and runs it in a fresh directory.
+// runSpec parses src and runs it in a fresh directory on the host.
 func runSpec(t *testing.T, src string, opt func(*RunOptions)) (Result, *buildLog, string) {
 	t.Helper()
-	spec, err := Parse([]byte(src))
-	if err != nil {
-		t.Fatalf("Parse: %v", err)
-	}
-	dir := t.TempDir()
-	log := &buildLog{}
-	opts := RunOptions{Dir: dir, Log: log.add, Timeout: 30 * time.Second}
-	if opt != nil {
-		opt(&opts)
-	}
-	res := Run(context.Background(), spec, opts)
-	return res, log, dir
+	return runSpecIn(t, onHost, src, opt)
 }
 
 // phases renders the phase list as "TYPE:STATUS ..." for comparisons.
@@ -85,18 +74,24 @@ const (
 		"POST_BUILD:SUCCEEDED UPLOAD_ARTIFACTS:SUCCEEDED FINALIZING:SUCCEEDED COMPLETED:"
 )
 
+// behaviourCase is a build and what it must observe.
+type behaviourCase struct {
+	name     string
+	spec     string
+	opt      func(*RunOptions)
+	status   string
+	phases   string
+	output   []string // command output lines, exactly
+	exported map[string]string
+	logHas   []string
+	logLacks []string
+}
+
+// TestBuildspecBehaviour runs every case on the host, in a container with
+// bash, and in a busybox image with env.shell sh: the shell protocol and
+// CodeBuild's semantics hold in all three.
 func TestBuildspecBehaviour(t *testing.T) {
-	tests := []struct {
-		name     string
-		spec     string
-		opt      func(*RunOptions)
-		status   string
-		phases   string
-		output   []string // command output lines, exactly
-		exported map[string]string
-		logHas   []string
-		logLacks []string
-	}{
+	tests := []behaviourCase{
 		{
 			name: "variables",
 			spec: `version: 0.2
@@ -476,37 +471,44 @@ artifacts:
 			logHas: []string{"Phase context status code: CLIENT_ERROR Message: no matching artifact paths found"},
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			res, log, _ := runSpec(t, tc.spec, tc.opt)
-			if res.Status != tc.status {
-				t.Errorf("status = %s, want %s\nlog:\n%s", res.Status, tc.status, log.text())
-			}
-			if got := phases(res); got != tc.phases {
-				t.Errorf("phases =\n  %s\nwant\n  %s", got, tc.phases)
-			}
-			if tc.output != nil || tc.exported == nil {
-				if got := log.output(); strings.Join(got, "\n") != strings.Join(tc.output, "\n") {
-					t.Errorf("output = %q, want %q\nlog:\n%s", got, tc.output, log.text())
-				}
-			}
-			if tc.exported != nil {
-				if fmt.Sprint(res.Exported) != fmt.Sprint(tc.exported) {
-					t.Errorf("exported = %v, want %v", res.Exported, tc.exported)
-				}
-			}
-			text := log.text()
-			for _, s := range tc.logHas {
-				if !strings.Contains(text, s) {
-					t.Errorf("log lacks %q:\n%s", s, text)
-				}
-			}
-			for _, s := range tc.logLacks {
-				if strings.Contains(text, s) {
-					t.Errorf("log has %q:\n%s", s, text)
-				}
-			}
-		})
+	for _, v := range variants {
+		for _, tc := range tests {
+			t.Run(v.name+"/"+tc.name, func(t *testing.T) {
+				tc.check(t, v)
+			})
+		}
+	}
+}
+
+func (tc behaviourCase) check(t *testing.T, v variant) {
+	t.Helper()
+	res, log, _ := runSpecIn(t, v, tc.spec, tc.opt)
+	if res.Status != tc.status {
+		t.Errorf("status = %s, want %s\nlog:\n%s", res.Status, tc.status, log.text())
+	}
+	if got := phases(res); got != tc.phases {
+		t.Errorf("phases =\n  %s\nwant\n  %s", got, tc.phases)
+	}
+	if tc.output != nil || tc.exported == nil {
+		if got := log.output(); strings.Join(got, "\n") != strings.Join(tc.output, "\n") {
+			t.Errorf("output = %q, want %q\nlog:\n%s", got, tc.output, log.text())
+		}
+	}
+	if tc.exported != nil {
+		if fmt.Sprint(res.Exported) != fmt.Sprint(tc.exported) {
+			t.Errorf("exported = %v, want %v", res.Exported, tc.exported)
+		}
+	}
+	text := log.text()
+	for _, s := range tc.logHas {
+		if !strings.Contains(text, s) {
+			t.Errorf("log lacks %q:\n%s", s, text)
+		}
+	}
+	for _, s := range tc.logLacks {
+		if strings.Contains(text, s) {
+			t.Errorf("log has %q:\n%s", s, text)
+		}
 	}
 }
 
@@ -685,6 +687,11 @@ func TestNextPhase(t *testing.T) {
 	tests := []struct {
 		phase, status, onFailure, want string
 	}{
+		{PhaseSubmitted, StatusSucceeded, "", PhaseQueued},
+		{PhaseQueued, StatusSucceeded, "", PhaseProvisioning},
+		{PhaseProvisioning, StatusSucceeded, "", PhaseDownloadSource},
+		{PhaseProvisioning, StatusFailed, "", PhaseFinalizing},
+		{PhaseQueued, StatusTimedOut, "", PhaseFinalizing},
 		{PhaseDownloadSource, StatusSucceeded, "", PhaseInstall},
 		{PhaseDownloadSource, StatusFailed, "", PhaseFinalizing},
 		{PhaseInstall, StatusSucceeded, "", PhasePreBuild},
