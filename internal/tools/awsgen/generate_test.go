@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -15,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite testdata/tiny.golden.go")
 // it with the reviewed output. Run `go test ./internal/tools/awsgen -update`
 // after an intended change and review the diff.
 func TestGenerateTiny(t *testing.T) {
-	got, err := generateFile("testdata/tiny.json", "tinywire", nil)
+	got, err := generateFile("testdata/tiny.json", "tinywire", nil, nil)
 	if err != nil {
 		t.Fatalf("generate: %v", err)
 	}
@@ -35,7 +36,7 @@ func TestGenerateTiny(t *testing.T) {
 }
 
 func TestGenerateTinyContract(t *testing.T) {
-	src, err := generateFile("testdata/tiny.json", "tinywire", nil)
+	src, err := generateFile("testdata/tiny.json", "tinywire", nil, nil)
 	if err != nil {
 		t.Fatalf("generate: %v", err)
 	}
@@ -80,12 +81,12 @@ func TestGenerateTinyContract(t *testing.T) {
 }
 
 func TestGenerateDeterministic(t *testing.T) {
-	first, err := generateFile("testdata/tiny.json", "tinywire", nil)
+	first, err := generateFile("testdata/tiny.json", "tinywire", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 5 {
-		again, err := generateFile("testdata/tiny.json", "tinywire", nil)
+		again, err := generateFile("testdata/tiny.json", "tinywire", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +119,7 @@ func TestGenerateRejectsBadModels(t *testing.T) {
 }
 
 func TestRequireFlag(t *testing.T) {
-	src, err := generateFile("testdata/tiny.json", "tinywire", []string{"PutThingResponse.thing"})
+	src, err := generateFile("testdata/tiny.json", "tinywire", []string{"PutThingResponse.thing"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestRequireFlag(t *testing.T) {
 		t.Fatalf("generated code lacks %q", want)
 	}
 	for _, bad := range []string{"Nope.thing", "PutThingResponse.nope", "PutThingResponse", "Mode.x"} {
-		if _, err := generateFile("testdata/tiny.json", "tinywire", []string{bad}); err == nil {
+		if _, err := generateFile("testdata/tiny.json", "tinywire", []string{bad}, nil); err == nil {
 			t.Fatalf("-require %s: no error", bad)
 		}
 	}
@@ -191,5 +192,28 @@ func TestCommittedCodeIsFresh(t *testing.T) {
 	}
 	if found < 2 {
 		t.Fatalf("found %d awsgen go:generate lines under %s, want at least 2 (ecswire, logswire)", found, apiDir)
+	}
+}
+
+func TestBoxFlag(t *testing.T) {
+	plain, err := generateFile("testdata/tiny.json", "tinywire", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boxed, err := generateFile("testdata/tiny.json", "tinywire", nil, []string{"Boolean"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`Enabled\s+(\*?bool)\s`)
+	if m := re.FindStringSubmatch(string(plain)); m == nil || m[1] != "bool" {
+		t.Fatalf("unboxed enabled: %v", m)
+	}
+	if m := re.FindStringSubmatch(string(boxed)); m == nil || m[1] != "*bool" {
+		t.Fatalf("boxed enabled: %v", m)
+	}
+	for _, bad := range []string{"Nope", "PutThingRequest"} {
+		if _, err := generateFile("testdata/tiny.json", "tinywire", nil, []string{bad}); err == nil {
+			t.Fatalf("-box %s: no error", bad)
+		}
 	}
 }

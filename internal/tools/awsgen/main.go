@@ -13,6 +13,11 @@
 // optional but the real service rejects when missing (ECS, for instance,
 // requires ContainerDefinition.name without saying so in its model). The
 // list lives in the package's go:generate line, next to the output.
+//
+// -box Shape,… makes scalar shapes optional (pointers) that the model does
+// not box but whose absence the service tells from a zero value (CodeBuild's
+// WrapperBoolean: privilegedModeOverride=false must override a project's
+// true, and a missing one must not).
 // See docs/generating.md.
 package main
 
@@ -39,6 +44,7 @@ func run(args []string) error {
 	pkg := fs.String("package", "", "name of the generated Go package")
 	out := fs.String("out", "", "file to write (stdout when empty)")
 	require := fs.String("require", "", "comma-separated Shape.member list to treat as required in addition to the model's own")
+	box := fs.String("box", "", "comma-separated scalar shapes to make optional (pointers)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,7 +55,11 @@ func run(args []string) error {
 	if *require != "" {
 		extra = strings.Split(*require, ",")
 	}
-	src, err := generateFile(*modelPath, *pkg, extra)
+	var boxed []string
+	if *box != "" {
+		boxed = strings.Split(*box, ",")
+	}
+	src, err := generateFile(*modelPath, *pkg, extra, boxed)
 	if err != nil {
 		return err
 	}
@@ -61,13 +71,16 @@ func run(args []string) error {
 }
 
 // generateFile loads a model, marks the extra "Shape.member" entries as
-// required and renders the Go source.
-func generateFile(modelPath, pkg string, extraRequired []string) ([]byte, error) {
+// required, boxes the named scalar shapes and renders the Go source.
+func generateFile(modelPath, pkg string, extraRequired, boxed []string) ([]byte, error) {
 	m, err := loadModel(modelPath)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", modelPath, err)
 	}
 	if err := m.addRequired(extraRequired); err != nil {
+		return nil, fmt.Errorf("%s: %w", modelPath, err)
+	}
+	if err := m.box(boxed); err != nil {
 		return nil, fmt.Errorf("%s: %w", modelPath, err)
 	}
 	return generate(m, pkg, filepath.Base(modelPath))

@@ -215,3 +215,16 @@ func (m *Model) addRequired(members []string) error {
 	}
 	return nil
 }
+
+// box makes the named scalar shapes optional, for services that tell a
+// missing member from its zero value although the model does not say so.
+func (m *Model) box(shapes []string) error {
+	for _, name := range shapes {
+		s := m.Shapes[strings.TrimSpace(name)]
+		if s == nil || !isScalar(s.Type) {
+			return fmt.Errorf("-box %q: no scalar shape of that name", name)
+		}
+		s.Box = true
+	}
+	return nil
+}

@@ -11,7 +11,7 @@ import (
 // TestGenerateTinyQuery renders the hand-written query-protocol model and
 // compares it with the reviewed output (-update rewrites it).
 func TestGenerateTinyQuery(t *testing.T) {
-	got, err := generateFile("testdata/tinyquery.json", "tinyqwire", nil)
+	got, err := generateFile("testdata/tinyquery.json", "tinyqwire", nil, nil)
 	if err != nil {
 		t.Fatalf("generate: %v", err)
 	}
@@ -31,7 +31,7 @@ func TestGenerateTinyQuery(t *testing.T) {
 }
 
 func TestGenerateTinyQueryContract(t *testing.T) {
-	src, err := generateFile("testdata/tinyquery.json", "tinyqwire", nil)
+	src, err := generateFile("testdata/tinyquery.json", "tinyqwire", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
