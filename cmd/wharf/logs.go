@@ -68,6 +68,7 @@ stopped and nothing more comes, or until Ctrl-C.`,
 	f.BoolVarP(&follow, "follow", "f", false, "keep printing new output until the task stops")
 	f.StringVar(&endpoint, "endpoint", envOr("WHARF_ENDPOINT", defaultEndpoint), "wharf server URL (env WHARF_ENDPOINT)")
 	f.DurationVar(&interval, "poll-interval", time.Second, "how often --follow asks for new output")
+	cmd.AddCommand(newLogsBuildCmd())
 	return cmd
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/wharfhq/wharf/internal/agent/logcapture"
 	"github.com/wharfhq/wharf/internal/agent/taskrun"
 	"github.com/wharfhq/wharf/internal/agentapi"
 	"github.com/wharfhq/wharf/internal/model"
@@ -58,9 +59,14 @@ type Config struct {
 	HostAddress string
 	Version     model.VersionInfo
 
-	Logs          taskrun.LogCapture // nil: awslogs output is not captured
-	PauseImage    string             // image of awsvpc pause containers
-	AwsvpcNetwork string             // Docker network of awsvpc tasks
+	Logs          taskrun.LogCapture   // nil: awslogs output is not captured
+	BuildLogs     *logcapture.Capturer // nil: build output is not shipped
+	PauseImage    string               // image of awsvpc pause containers
+	AwsvpcNetwork string               // Docker network of awsvpc tasks
+
+	// Builds, when set, lets the instance run the CodeBuild builds the
+	// server places on it.
+	Builds *BuildSettings
 
 	PollWait time.Duration // long-poll duration; default 20s
 	// CleanupWait is how long a stopped task's containers are kept before
@@ -75,6 +81,16 @@ type Resources struct {
 	CPU           int32 // CPU units (1024 per core)
 	MemoryMiB     int32
 	ReservedPorts []int // host TCP ports tasks may not use
+}
+
+// BuildSettings configure the builds an instance runs (see buildrun).
+type BuildSettings struct {
+	WorkDir  string // workspaces of running builds
+	CacheDir string // LOCAL caches of projects
+	// Registry is host:port of the server's registry; RegistryAuth its
+	// login, handed to builds as a Docker config.
+	Registry     string
+	RegistryAuth func() (user, password string, ok bool)
 }
 
 // Agent runs the tasks of one container instance.
@@ -149,6 +165,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	go a.routeEvents(ctx)
 	go a.housekeeping(ctx)
 	defer a.wg.Wait()
+	if a.cfg.Builds != nil {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			a.runBuilds(ctx)
+		}()
+	}
 
 	var after int64
 	backoff := time.Second

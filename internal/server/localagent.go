@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/wharfhq/wharf/internal/agent/logcapture"
 	"github.com/wharfhq/wharf/internal/agent/taskrun"
 	"github.com/wharfhq/wharf/internal/model"
+	"github.com/wharfhq/wharf/internal/registry"
 	"github.com/wharfhq/wharf/internal/runtime/docker"
 	"github.com/wharfhq/wharf/internal/version"
 )
@@ -76,16 +78,30 @@ func AgentTemplate(ctx context.Context, in AgentSetup) (agent.Config, error) {
 	}
 	in.Runtime.SetRegistryAuth(AgentRegistryAuth(in.ServerURL, in.Token, in.RegistryHosts))
 	dockerVersion, _ := in.Runtime.Version(ctx)
+	logs := logcapture.New(logsClient(in.ServerURL, in.Region, in.Token), in.Runtime, in.Logger)
+	registryHost := ""
+	if u, err := url.Parse(in.ServerURL); err == nil {
+		registryHost = u.Host
+	}
 	return agent.Config{
-		ServerURL:     in.ServerURL,
-		Token:         in.Token,
-		Region:        in.Region,
-		Runtime:       in.Runtime,
-		StateDir:      filepath.Join(in.DataDir, "agent"),
-		DataDir:       in.DataDir,
-		Resources:     res,
-		Version:       agentVersion(dockerVersion),
-		Logs:          logcapture.New(logsClient(in.ServerURL, in.Region, in.Token), in.Runtime, in.Logger),
+		ServerURL: in.ServerURL,
+		Token:     in.Token,
+		Region:    in.Region,
+		Runtime:   in.Runtime,
+		StateDir:  filepath.Join(in.DataDir, "agent"),
+		DataDir:   in.DataDir,
+		Resources: res,
+		Version:   agentVersion(dockerVersion),
+		Logs:      logs,
+		BuildLogs: logs,
+		Builds: &agent.BuildSettings{
+			WorkDir:  filepath.Join(in.DataDir, "builds"),
+			CacheDir: filepath.Join(in.DataDir, "build-cache"),
+			Registry: registryHost,
+			RegistryAuth: func() (string, string, bool) {
+				return registry.AgentUser, in.Token, in.Token != ""
+			},
+		},
 		PauseImage:    pause,
 		AwsvpcNetwork: "wharf-awsvpc",
 		Logger:        in.Logger,

@@ -17,6 +17,8 @@ import (
 	"github.com/wharfhq/wharf/internal/agent"
 	"github.com/wharfhq/wharf/internal/api"
 	"github.com/wharfhq/wharf/internal/api/agentsvc"
+	"github.com/wharfhq/wharf/internal/api/codebuild"
+	"github.com/wharfhq/wharf/internal/api/codecommit"
 	"github.com/wharfhq/wharf/internal/api/ecs"
 	"github.com/wharfhq/wharf/internal/api/elbv2"
 	"github.com/wharfhq/wharf/internal/api/lbsvc"
@@ -24,9 +26,12 @@ import (
 	smapi "github.com/wharfhq/wharf/internal/api/secretsmanager"
 	ssmapi "github.com/wharfhq/wharf/internal/api/ssm"
 	"github.com/wharfhq/wharf/internal/arn"
+	"github.com/wharfhq/wharf/internal/artifacts"
+	"github.com/wharfhq/wharf/internal/controller/buildqueue"
 	"github.com/wharfhq/wharf/internal/controller/service"
 	"github.com/wharfhq/wharf/internal/controller/taskdefpurge"
 	"github.com/wharfhq/wharf/internal/controller/taskprune"
+	"github.com/wharfhq/wharf/internal/gitrepo"
 	"github.com/wharfhq/wharf/internal/logs"
 	"github.com/wharfhq/wharf/internal/registry"
 	"github.com/wharfhq/wharf/internal/secrets"
@@ -88,6 +93,10 @@ type Server struct {
 	store    *store.Store
 	state    *state.State
 	logStore *logs.Store
+	// artifacts holds build artifacts and pipeline artifacts.
+	artifacts *artifacts.Store
+	// git serves the hosted git repositories (CodeCommit).
+	git      *gitrepo.Store
 	cancel   context.CancelFunc
 	loops    sync.WaitGroup
 	token    string
@@ -201,13 +210,23 @@ func (s *Server) open(ctx, runCtx context.Context) error {
 	}
 	gw.AddJSONService(ssmapi.New(secretStore, s.cfg.Logger).Service())
 	gw.AddJSONService(smapi.New(secretStore, s.cfg.Logger).Service())
+	gw.AddJSONService(codebuild.New(s.state, s.cfg.Region, s.cfg.Account, s.cfg.Logger).Service())
+	s.git = gitrepo.New(filepath.Join(s.cfg.DataDir, "git"), gitrepo.WithLogger(s.cfg.Logger))
+	gw.Handle(s.git.PathPrefix(), s.git.Handler(gitrepo.HandlerOptions{}))
+	gw.AddJSONService(codecommit.New(s.git, s.cfg.Region, s.cfg.Account,
+		func(context.Context) string { return s.URL() }, s.cfg.Logger).Service())
 	gw.Handle("GET /healthz", http.HandlerFunc(s.healthz))
 	token, err := s.agentToken()
 	if err != nil {
 		return err
 	}
 	s.token = token
-	agentsvc.New(s.state, token, s.cfg.Logger).Register(gw.Handle)
+	artifactStore, err := artifacts.Open(filepath.Join(s.cfg.DataDir, "artifacts"))
+	if err != nil {
+		return fmt.Errorf("open artifact store: %w", err)
+	}
+	s.artifacts = artifactStore
+	agentsvc.New(s.state, token, s.cfg.Logger).WithBuilds(artifactStore, secretStore).Register(gw.Handle)
 	gw.AddQueryService(elbv2.New(s.state, s.cfg.Region, s.cfg.Account, s.cfg.Logger).Service())
 	lbsvc.New(s.state, token, s.cfg.Logger).Register(gw.Handle)
 	if err := s.openRegistry(ctx, runCtx, gw); err != nil {
@@ -258,6 +277,9 @@ func (s *Server) runControllers(ctx context.Context) {
 	run("service", (&service.Controller{
 		State: s.state, Launcher: &tasks.Launcher{State: s.state},
 		Logger: s.cfg.Logger.With("component", "service-controller"),
+	}).Run)
+	run("buildqueue", (&buildqueue.Controller{
+		State: s.state, Logger: s.cfg.Logger.With("component", "buildqueue"),
 	}).Run)
 	wg.Wait()
 }
@@ -359,3 +381,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.logger.Info("wharf server stopped")
 	return err
 }
+
+// Artifacts returns the artifact store (build and pipeline artifacts).
+func (s *Server) Artifacts() *artifacts.Store { return s.artifacts }
+
+// Git returns the hosted git repositories.
+func (s *Server) Git() *gitrepo.Store { return s.git }

@@ -13,5 +13,8 @@
 //	families/<family>                     revision counter of a family (never deleted)
 //	taskdefs/<family>/<revision:010d>     model.TaskDefinition
 //	instances/<cluster>/<id>              model.ContainerInstance
+//	buildprojects/<name>                  model.BuildProject
+//	builds/<project>/<uuid>               model.Build (the server's decision)
+//	buildstates/<project>/<uuid>          model.BuildState (the agent's report)
 //	settings/<principal|_default>/<name>  model.AccountSetting
 package state

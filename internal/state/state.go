@@ -78,6 +78,7 @@ func New(ctx context.Context, cfg Config) (*State, error) {
 	s.cache.Register(prefixServiceStates, decoder[model.ServiceState]())
 	registerELB(s)
 	registerSecrets(s)
+	registerBuilds(s)
 	if err := s.cache.Start(ctx); err != nil {
 		return nil, fmt.Errorf("prime state cache: %w", err)
 	}

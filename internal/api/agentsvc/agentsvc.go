@@ -18,6 +18,7 @@ import (
 	"github.com/wharfhq/wharf/internal/api"
 
 	"github.com/wharfhq/wharf/internal/agentapi"
+	"github.com/wharfhq/wharf/internal/artifacts"
 	"github.com/wharfhq/wharf/internal/model"
 	"github.com/wharfhq/wharf/internal/state"
 )
@@ -34,8 +35,24 @@ type Service struct {
 	token  string
 	logger *slog.Logger
 
+	artifacts *artifacts.Store // nil: no artifact uploads
+	secrets   SecretResolver   // nil: builds cannot resolve secrets
+
 	mu       sync.Mutex
 	lastBeat map[string]time.Time
+}
+
+// SecretResolver resolves buildspec parameter-store and secrets-manager
+// references (internal/secrets.Store).
+type SecretResolver interface {
+	Resolve(ctx context.Context, kind, ref string) (string, error)
+}
+
+// WithBuilds lets agents upload build artifacts into store and resolve
+// secrets with resolver.
+func (s *Service) WithBuilds(store *artifacts.Store, resolver SecretResolver) *Service {
+	s.artifacts, s.secrets = store, resolver
+	return s
 }
 
 // New returns the agent protocol service; requests must carry token.
@@ -47,6 +64,14 @@ func New(st *state.State, token string, logger *slog.Logger) *Service {
 func (s *Service) Register(handle func(pattern string, h http.Handler)) {
 	handle("GET "+agentapi.PathPrefix+"clusters/{cluster}/instances/{id}/tasks", s.auth(s.desiredTasks))
 	handle("PUT "+agentapi.PathPrefix+"clusters/{cluster}/tasks/{id}/state", s.auth(s.putState))
+	handle("GET "+agentapi.PathPrefix+"clusters/{cluster}/instances/{id}/builds", s.auth(s.desiredBuilds))
+	handle("PUT "+agentapi.PathPrefix+"builds/{id}/state", s.auth(s.putBuildState))
+	if s.artifacts != nil {
+		handle("PUT "+agentapi.PathPrefix+"artifacts/{key...}", s.auth(s.putArtifact))
+	}
+	if s.secrets != nil {
+		handle("POST "+agentapi.PathPrefix+"secrets/resolve", s.auth(s.resolveSecret))
+	}
 }
 
 func (s *Service) auth(next http.HandlerFunc) http.Handler { return api.BearerAuth(s.token, next) }
@@ -62,18 +87,18 @@ func (s *Service) desiredTasks(w http.ResponseWriter, r *http.Request) {
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	wait, _ := strconv.Atoi(r.URL.Query().Get("wait"))
 	if after > 0 && wait > 0 {
-		s.waitForChange(r.Context(), cluster, after, min(time.Duration(wait)*time.Second, maxWait))
+		s.waitForChange(r.Context(), "tasks/"+cluster+"/", after, min(time.Duration(wait)*time.Second, maxWait))
 	}
 	writeJSON(w, s.snapshot(cluster, id))
 }
 
-// waitForChange returns once a task of the cluster changed after revision
+// waitForChange returns once a key under prefix changed after revision
 // after, or when d elapsed.
-func (s *Service) waitForChange(ctx context.Context, cluster string, after int64, d time.Duration) {
-	if s.st.Revision() > after && s.changedSince(cluster, after) {
+func (s *Service) waitForChange(ctx context.Context, prefix string, after int64, d time.Duration) {
+	if s.st.Revision() > after && s.changedSince(prefix, after) {
 		return
 	}
-	changes, cancel := s.st.Cache().Subscribe("tasks/" + cluster + "/")
+	changes, cancel := s.st.Cache().Subscribe(prefix)
 	defer cancel()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
@@ -91,9 +116,9 @@ func (s *Service) waitForChange(ctx context.Context, cluster string, after int64
 	}
 }
 
-// changedSince reports whether a task spec of the cluster changed after rev.
-func (s *Service) changedSince(cluster string, rev int64) bool {
-	for _, e := range s.st.Cache().List("tasks/" + cluster + "/") {
+// changedSince reports whether a key under prefix changed after rev.
+func (s *Service) changedSince(prefix string, rev int64) bool {
+	for _, e := range s.st.Cache().List(prefix) {
 		if e.ModRevision > rev {
 			return true
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -117,6 +118,13 @@ func SSM(baseURL string) *ssm.Client {
 // SecretsManager returns a Secrets Manager client for the server at baseURL.
 func SecretsManager(baseURL string) *secretsmanager.Client {
 	return secretsmanager.NewFromConfig(AWSConfig(""), func(o *secretsmanager.Options) {
+		o.BaseEndpoint = aws.String(baseURL)
+	})
+}
+
+// CodeBuild returns a CodeBuild client for the server at baseURL.
+func CodeBuild(baseURL string) *codebuild.Client {
+	return codebuild.NewFromConfig(AWSConfig(""), func(o *codebuild.Options) {
 		o.BaseEndpoint = aws.String(baseURL)
 	})
 }
