@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -469,5 +470,61 @@ phases:
 				t.Fatalf("build container left behind: %s", out)
 			}
 		})
+	}
+}
+
+// TestBuildAfterServerKill: kill -9 of the server (and so of
+// its local agent) in the middle of a LINUX_HOST build. The build's shell
+// outlives it; the restarted agent kills what is left and reports the
+// build FAULT instead of leaving it IN_PROGRESS forever.
+func TestBuildAfterServerKill(t *testing.T) {
+	e := newBuildEnv(t)
+	ctx := ctxTimeout(t, 3*time.Minute)
+	marker := fmt.Sprintf("wharf-orphan-%d", time.Now().UnixNano())
+	spec := fmt.Sprintf("version: 0.2\nphases:\n  build:\n    commands:\n      - echo started; sh -c 'sleep 600; echo %s'\n", marker)
+	if _, err := e.cb.CreateProject(ctx, &codebuild.CreateProjectInput{
+		Name:        aws.String("long"),
+		Source:      &cbtypes.ProjectSource{Type: cbtypes.SourceTypeNoSource, Buildspec: aws.String(spec)},
+		Artifacts:   &cbtypes.ProjectArtifacts{Type: cbtypes.ArtifactsTypeNoArtifacts},
+		Environment: &cbtypes.ProjectEnvironment{Type: "LINUX_HOST", Image: aws.String("wharf/host"), ComputeType: cbtypes.ComputeTypeBuildGeneral1Small},
+		ServiceRole: aws.String("arn:aws:iam::000000000000:role/build"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	start, err := e.cb.StartBuild(ctx, &codebuild.StartBuildInput{ProjectName: aws.String("long")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(start.Build.Id)
+	for !strings.Contains(e.buildLog(id), "started") {
+		if ctx.Err() != nil {
+			t.Fatalf("build never started:\n%s", e.p.logs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	e.p.kill()
+	if out, _ := exec.Command("pgrep", "-f", marker).Output(); len(out) == 0 {
+		t.Fatal("the build's process did not outlive the server: the test proves nothing")
+	}
+	port, _ := strconv.Atoi(strings.TrimPrefix(e.p.url, "http://127.0.0.1:"))
+	e.p = startServerOn(t, port, e.dir, "--local-agent-clusters", e.cluster)
+	b := e.waitBuild(id, time.Minute)
+	if b.BuildStatus != cbtypes.StatusTypeFault {
+		t.Fatalf("interrupted build: %s (%s)", b.BuildStatus, phaseList(b))
+	}
+	last := b.Phases[len(b.Phases)-2]
+	if last.PhaseType != cbtypes.BuildPhaseTypeBuild || len(last.Contexts) == 0 || !strings.Contains(aws.ToString(last.Contexts[0].Message), "agent running it restarted") {
+		t.Fatalf("interrupted phase = %+v", last)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, _ := exec.Command("pgrep", "-f", marker).Output()
+		if len(out) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the interrupted build's processes still run: %s", out)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

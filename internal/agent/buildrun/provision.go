@@ -77,6 +77,9 @@ func (r *Runner) buildEnv(ws string) []string {
 		"AWS_ACCESS_KEY_ID=wharf-build",
 		"AWS_SECRET_ACCESS_KEY=" + r.cfg.Token,
 		"DOCKER_CONFIG=" + filepath.Join(ws, "docker"),
+		// Marks every process of the build, so that a restarted agent
+		// finds what an earlier one left running (see killOrphans).
+		envWorkspace + "=" + ws,
 	}
 	if r.cfg.Registry != "" {
 		env = append(env, "WHARF_REGISTRY="+r.cfg.Registry)

@@ -174,8 +174,9 @@ func (r *Runner) Running() []string {
 	return out
 }
 
-// RemoveOrphans removes build containers and workspaces of this instance
-// that belong to no running build: what a killed agent left behind.
+// RemoveOrphans kills the processes and removes the build containers and
+// workspaces of this instance that belong to no running build: what a
+// killed agent left behind.
 func (r *Runner) RemoveOrphans(ctx context.Context) {
 	cs, err := r.cfg.Runtime.List(ctx, map[string]string{LabelInstance: r.cfg.Instance, LabelDataDir: r.cfg.DataDir})
 	if err != nil {
@@ -184,6 +185,7 @@ func (r *Runner) RemoveOrphans(ctx context.Context) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.killOrphans()
 	for _, c := range cs {
 		id := c.Labels[LabelBuild]
 		if id == "" || r.running[id] != nil {
