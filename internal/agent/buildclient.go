@@ -69,3 +69,27 @@ func (c *client) UploadArtifact(ctx context.Context, key string, body io.Reader)
 	}
 	return out, json.NewDecoder(resp.Body).Decode(&out)
 }
+
+// DownloadArtifact copies an artifact from the server's artifact store to w.
+func (c *client) DownloadArtifact(ctx context.Context, key string, w io.Writer) error {
+	segs := strings.Split(key, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+agentapi.PathPrefix+"artifacts/"+strings.Join(segs, "/"), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := (&http.Client{Transport: c.http.Transport}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("download artifact %s: %s: %s", key, resp.Status, bytes.TrimSpace(msg))
+	}
+	_, err = io.Copy(w, resp.Body)
+	return err
+}

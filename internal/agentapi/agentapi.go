@@ -21,6 +21,7 @@
 //	PUT  /agent/v1/builds/{id}/state      body: model.BuildState → 204; an
 //	     older Version, or any write after a complete state, is ignored.
 //	PUT  /agent/v1/artifacts/{key...}     body: the artifact → ArtifactInfo
+//	GET  /agent/v1/artifacts/{key...}     → the artifact (a pipeline build's input)
 //	POST /agent/v1/secrets/resolve        body: SecretRequest → SecretValue
 //
 // Requests carry "Authorization: Bearer <agent token>".

@@ -123,15 +123,55 @@ func (r *Runner) execute(ctx context.Context, d agentapi.DesiredBuild) {
 }
 
 // fetchSource runs internal/build/source for the build's primary source.
+// A pipeline build's source (CODEPIPELINE) is an artifact in the server's
+// store: it is downloaded first, and the revision the pipeline passed as
+// sourceVersion is the resolved one, as in CodeBuild.
 func (r *Runner) fetchSource(ctx context.Context, b *model.Build, dest string, logf func(string)) (source.Result, error) {
 	opts := source.Options{Log: logf}
 	if hasMode(b.Cache, cacheSource) {
 		opts.CacheDir = r.cacheDir(b, "source")
 	}
-	return source.Fetch(ctx, source.Spec{
-		Type: b.Source.Type, Location: b.Source.Location, Version: b.SourceVersion,
-		GitCloneDepth: b.Source.GitCloneDepth,
-	}, dest, opts)
+	spec := source.Spec{Type: b.Source.Type, Location: b.Source.Location, Version: b.SourceVersion,
+		GitCloneDepth: b.Source.GitCloneDepth}
+	if b.Source.Type == source.TypeCodePipeline {
+		local := filepath.Join(filepath.Dir(dest), "input.zip")
+		if err := r.download(ctx, b.Source.Location, local); err != nil {
+			return source.Result{}, err
+		}
+		logf("Downloaded the pipeline input artifact " + b.Source.Location)
+		spec.Location = local
+		res, err := source.Fetch(ctx, spec, dest, opts)
+		if isCommit(b.SourceVersion) {
+			res.ResolvedVersion = b.SourceVersion
+		}
+		return res, err
+	}
+	return source.Fetch(ctx, spec, dest, opts)
+}
+
+func (r *Runner) download(ctx context.Context, key, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := r.cfg.Server.DownloadArtifact(ctx, key, f); err != nil {
+		f.Close()
+		return fmt.Errorf("download the input artifact %s: %w", key, err)
+	}
+	return f.Close()
+}
+
+// isCommit reports whether v is a full git commit id.
+func isCommit(v string) bool {
+	if len(v) != 40 {
+		return false
+	}
+	for _, c := range v {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
 }
 
 // cacheDir is a LOCAL cache directory of the build's project (or cache

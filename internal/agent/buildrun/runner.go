@@ -28,6 +28,7 @@ const (
 type Server interface {
 	PutBuildState(ctx context.Context, id string, st model.BuildState) error
 	UploadArtifact(ctx context.Context, key string, body io.Reader) (agentapi.ArtifactInfo, error)
+	DownloadArtifact(ctx context.Context, key string, w io.Writer) error
 	ResolveSecret(ctx context.Context, kind, ref string) (string, error)
 }
 

@@ -68,6 +68,7 @@ func (s *Service) Register(handle func(pattern string, h http.Handler)) {
 	handle("PUT "+agentapi.PathPrefix+"builds/{id}/state", s.auth(s.putBuildState))
 	if s.artifacts != nil {
 		handle("PUT "+agentapi.PathPrefix+"artifacts/{key...}", s.auth(s.putArtifact))
+		handle("GET "+agentapi.PathPrefix+"artifacts/{key...}", s.auth(s.getArtifact))
 	}
 	if s.secrets != nil {
 		handle("POST "+agentapi.PathPrefix+"secrets/resolve", s.auth(s.resolveSecret))

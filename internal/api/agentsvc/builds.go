@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wharfhq/wharf/internal/agentapi"
+	"github.com/wharfhq/wharf/internal/artifacts"
 	"github.com/wharfhq/wharf/internal/model"
 	"github.com/wharfhq/wharf/internal/state"
 )
@@ -85,4 +86,19 @@ func (s *Service) resolveSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, agentapi.SecretValue{Value: v})
+}
+
+func (s *Service) getArtifact(w http.ResponseWriter, r *http.Request) {
+	f, err := s.artifacts.Open(r.PathValue("key"))
+	if errors.Is(err, artifacts.ErrNotFound) {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		http.Error(w, "open artifact: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	_, _ = io.Copy(w, f)
 }
