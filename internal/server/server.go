@@ -19,6 +19,7 @@ import (
 	"github.com/wharfhq/wharf/internal/api/agentsvc"
 	"github.com/wharfhq/wharf/internal/api/codebuild"
 	"github.com/wharfhq/wharf/internal/api/codecommit"
+	"github.com/wharfhq/wharf/internal/api/codepipeline"
 	"github.com/wharfhq/wharf/internal/api/ecs"
 	"github.com/wharfhq/wharf/internal/api/elbv2"
 	"github.com/wharfhq/wharf/internal/api/lbsvc"
@@ -33,6 +34,7 @@ import (
 	"github.com/wharfhq/wharf/internal/controller/taskprune"
 	"github.com/wharfhq/wharf/internal/gitrepo"
 	"github.com/wharfhq/wharf/internal/logs"
+	"github.com/wharfhq/wharf/internal/pipeline"
 	"github.com/wharfhq/wharf/internal/registry"
 	"github.com/wharfhq/wharf/internal/secrets"
 	"github.com/wharfhq/wharf/internal/state"
@@ -96,12 +98,14 @@ type Server struct {
 	// artifacts holds build artifacts and pipeline artifacts.
 	artifacts *artifacts.Store
 	// git serves the hosted git repositories (CodeCommit).
-	git      *gitrepo.Store
-	cancel   context.CancelFunc
-	loops    sync.WaitGroup
-	token    string
-	fleet    *agent.Fleet
-	registry *registry.Registry
+	git *gitrepo.Store
+	// pipelines runs pipeline executions (CodePipeline).
+	pipelines *pipeline.Engine
+	cancel    context.CancelFunc
+	loops     sync.WaitGroup
+	token     string
+	fleet     *agent.Fleet
+	registry  *registry.Registry
 	// polls ends when shutdown begins: long polls (agents, the load
 	// balancer) answer at once instead of holding shutdown for their wait.
 	polls     context.Context
@@ -227,6 +231,9 @@ func (s *Server) open(ctx, runCtx context.Context) error {
 	}
 	s.artifacts = artifactStore
 	agentsvc.New(s.state, token, s.cfg.Logger).WithBuilds(artifactStore, secretStore).Register(gw.Handle)
+	s.pipelines = s.newPipelineEngine()
+	gw.AddJSONService(codepipeline.New(s.state, s.pipelines, s.cfg.Region, s.cfg.Account, s.cfg.Logger).Service())
+	s.startPipelinesOnPush(runCtx)
 	gw.AddQueryService(elbv2.New(s.state, s.cfg.Region, s.cfg.Account, s.cfg.Logger).Service())
 	lbsvc.New(s.state, token, s.cfg.Logger).Register(gw.Handle)
 	if err := s.openRegistry(ctx, runCtx, gw); err != nil {
@@ -278,6 +285,7 @@ func (s *Server) runControllers(ctx context.Context) {
 		State: s.state, Launcher: &tasks.Launcher{State: s.state},
 		Logger: s.cfg.Logger.With("component", "service-controller"),
 	}).Run)
+	run("pipelines", s.pipelines.Run)
 	run("buildqueue", (&buildqueue.Controller{
 		State: s.state, Logger: s.cfg.Logger.With("component", "buildqueue"),
 	}).Run)

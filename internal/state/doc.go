@@ -16,5 +16,8 @@
 //	buildprojects/<name>                  model.BuildProject
 //	builds/<project>/<uuid>               model.Build (the server's decision)
 //	buildstates/<project>/<uuid>          model.BuildState (the agent's report)
+//	pipelines/<name>                      model.Pipeline (current version)
+//	pipelineversions/<name>/<v:010d>      model.Pipeline (every version)
+//	pipelineexecs/<pipeline>/<id>         model.PipelineExecution
 //	settings/<principal|_default>/<name>  model.AccountSetting
 package state

@@ -79,6 +79,7 @@ func New(ctx context.Context, cfg Config) (*State, error) {
 	registerELB(s)
 	registerSecrets(s)
 	registerBuilds(s)
+	registerPipelines(s)
 	if err := s.cache.Start(ctx); err != nil {
 		return nil, fmt.Errorf("prime state cache: %w", err)
 	}
