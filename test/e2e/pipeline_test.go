@@ -395,3 +395,95 @@ func TestPipelineEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestPipelineApprovalAWSCLI: a Source → Approve pipeline driven with the
+// AWS CLI: a rejected approval fails the execution, an approved one lets
+// it succeed.
+func TestPipelineApprovalAWSCLI(t *testing.T) {
+	e := newBuildEnv(t)
+	ctx := ctxTimeout(t, 5*time.Minute)
+	cc := codecommit.NewFromConfig(wharftest.AWSConfig(""), func(o *codecommit.Options) { o.BaseEndpoint = aws.String(e.p.url) })
+	if _, err := cc.CreateRepository(ctx, &codecommit.CreateRepositoryInput{RepositoryName: aws.String("gate")}); err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	git := func(args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	writeFile(t, filepath.Join(work, "README"), "gate\n")
+	git("init", "-q", "-b", "main")
+	git("add", ".")
+	git("commit", "-q", "-m", "first")
+	git("push", "-q", e.p.url+"/git/gate", "main")
+
+	decl := `{"pipeline": {"name": "gate", "roleArn": "arn:aws:iam::000000000000:role/p",
+	  "artifactStore": {"type": "S3", "location": "wharf-pipelines"},
+	  "stages": [
+	    {"name": "Source", "actions": [{"name": "Source", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "CodeCommit", "version": "1"},
+	      "configuration": {"RepositoryName": "gate", "BranchName": "main", "PollForSourceChanges": "false"}, "outputArtifacts": [{"name": "Src"}]}]},
+	    {"name": "Approve", "actions": [{"name": "Gate", "actionTypeId": {"category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1"},
+	      "configuration": {"CustomData": "ship it?"}}]}]}}`
+	writeFile(t, filepath.Join(work, "pipeline.json"), decl)
+	if out, err := e.awsCLI(t, "codepipeline", "create-pipeline", "--cli-input-json", "file://"+filepath.Join(work, "pipeline.json")); err != nil {
+		t.Fatalf("create-pipeline: %v\n%s", err, out)
+	}
+	// answer waits for the approval of the newest execution and answers it.
+	answer := func(status string) string {
+		t.Helper()
+		for {
+			out, err := e.awsCLI(t, "codepipeline", "get-pipeline-state", "--name", "gate")
+			if err != nil {
+				t.Fatalf("get-pipeline-state: %v\n%s", err, out)
+			}
+			if i := strings.Index(out, `"token": "`); i >= 0 && strings.Contains(out, `"status": "InProgress"`) {
+				token := out[i+len(`"token": "`):]
+				token = token[:strings.IndexByte(token, '"')]
+				res, err := e.awsCLI(t, "codepipeline", "put-approval-result", "--pipeline-name", "gate", "--stage-name", "Approve",
+					"--action-name", "Gate", "--token", token, "--result", "summary=by the test,status="+status)
+				if err != nil || !strings.Contains(res, "approvedAt") {
+					t.Fatalf("put-approval-result: %v\n%s", err, res)
+				}
+				return token
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("no approval to answer:\n%s", out)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	newest := func() string {
+		out, err := e.awsCLI(t, "codepipeline", "list-pipeline-executions", "--pipeline-name", "gate", "--max-items", "1")
+		if err != nil {
+			t.Fatalf("list-pipeline-executions: %v\n%s", err, out)
+		}
+		return out
+	}
+	waitFor := func(status string) {
+		t.Helper()
+		for !strings.Contains(newest(), `"status": "`+status+`"`) {
+			if ctx.Err() != nil {
+				t.Fatalf("execution never %s:\n%s", status, newest())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	// CreatePipeline started the first execution.
+	answer("Rejected")
+	waitFor("Failed")
+	// The Debian AWS CLI predates statusSummary; the SDK reads it.
+	cp := codepipeline.NewFromConfig(wharftest.AWSConfig(""), func(o *codepipeline.Options) { o.BaseEndpoint = aws.String(e.p.url) })
+	hist, err := cp.ListPipelineExecutions(ctx, &codepipeline.ListPipelineExecutionsInput{PipelineName: aws.String("gate")})
+	if err != nil || len(hist.PipelineExecutionSummaries) != 1 || !strings.Contains(aws.ToString(hist.PipelineExecutionSummaries[0].StatusSummary), "Rejected") {
+		t.Fatalf("rejected execution: %v %+v", err, hist)
+	}
+	if out, err := e.awsCLI(t, "codepipeline", "start-pipeline-execution", "--name", "gate"); err != nil || !strings.Contains(out, "pipelineExecutionId") {
+		t.Fatalf("start-pipeline-execution: %v\n%s", err, out)
+	}
+	answer("Approved")
+	waitFor("Succeeded")
+}
