@@ -35,6 +35,12 @@ const (
 	ModeParallel   = "PARALLEL"
 )
 
+// Execution types.
+const (
+	ExecStandard = "STANDARD"
+	ExecRollback = "ROLLBACK"
+)
+
 // Pipeline is a CodePipeline pipeline: its current declaration and the
 // state of its stage transitions.
 type Pipeline struct {
@@ -126,17 +132,21 @@ type Transition struct {
 // PipelineExecution is one run of a pipeline, with everything the engine
 // needs to resume it after a restart.
 type PipelineExecution struct {
-	ID              string            `json:"id"`
-	Pipeline        string            `json:"pipeline"`
-	PipelineVersion int32             `json:"pipelineVersion"`
-	Status          string            `json:"status"`
-	StatusSummary   string            `json:"statusSummary,omitempty"`
-	Mode            string            `json:"mode"`
-	TriggerType     string            `json:"triggerType"`
-	TriggerDetail   string            `json:"triggerDetail,omitempty"`
-	Variables       map[string]string `json:"variables,omitempty"` // resolved pipeline variables
-	StartTime       time.Time         `json:"startTime"`
-	LastUpdate      time.Time         `json:"lastUpdate"`
+	ID              string `json:"id"`
+	Pipeline        string `json:"pipeline"`
+	PipelineVersion int32  `json:"pipelineVersion"`
+	Status          string `json:"status"`
+	StatusSummary   string `json:"statusSummary,omitempty"`
+	Mode            string `json:"mode"`
+	TriggerType     string `json:"triggerType"`
+	// Type is STANDARD or ROLLBACK; a rollback re-runs one stage with the
+	// artifacts and variables of RollbackTarget, then ends.
+	Type           string            `json:"type,omitempty"`
+	RollbackTarget string            `json:"rollbackTarget,omitempty"`
+	TriggerDetail  string            `json:"triggerDetail,omitempty"`
+	Variables      map[string]string `json:"variables,omitempty"` // resolved pipeline variables
+	StartTime      time.Time         `json:"startTime"`
+	LastUpdate     time.Time         `json:"lastUpdate"`
 	// Stage is the index of the stage the execution is in or waiting
 	// for; Waiting is true while it waits at that stage's door.
 	Stage   int  `json:"stage"`

@@ -108,7 +108,7 @@ func settle(ex *model.PipelineExecution, d *model.Pipeline, now time.Time) bool 
 		return false
 	}
 	st.Status = model.StageSucceeded
-	if ex.Stage == len(d.Stages)-1 {
+	if ex.Stage == len(d.Stages)-1 || ex.Type == model.ExecRollback {
 		ex.Status = model.ExecSucceeded
 		return true
 	}

@@ -229,3 +229,13 @@ func TestTriggered(t *testing.T) {
 		}
 	}
 }
+
+func TestStepRollbackEndsAfterItsStage(t *testing.T) {
+	p := testPipeline("")
+	e := ex("r", 0, "", 1, false, "Compile=Succeeded", "Test=Succeeded")
+	e.Type = model.ExecRollback
+	got := Step([]*model.PipelineExecution{e}, func(int32) *model.Pipeline { return p }, nil, t0)
+	if len(got) != 1 || describe(got[0]) != "r:Succeeded@Build" {
+		t.Fatalf("rollback after its stage: %v", got)
+	}
+}

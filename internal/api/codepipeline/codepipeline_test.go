@@ -95,6 +95,11 @@ type starter struct {
 	err   error // returned instead of starting when set
 }
 
+// Rollback is the engine's own: it only needs the state.
+func (s *starter) Rollback(ctx context.Context, name, stage, target string) (*model.PipelineExecution, error) {
+	return (&pipeline.Engine{State: s.st}).Rollback(ctx, name, stage, target)
+}
+
 func (s *starter) Start(ctx context.Context, name string, o pipeline.StartOptions) (*model.PipelineExecution, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -106,7 +106,8 @@ func executionToWire(ex *model.PipelineExecution, d *model.Pipeline) *w.Pipeline
 		Status:              w.PipelineExecutionStatus(execStatus(ex)),
 		StatusSummary:       ex.StatusSummary,
 		ExecutionMode:       w.ExecutionMode(ex.Mode),
-		ExecutionType:       w.ExecutionTypeStandard,
+		ExecutionType:       executionType(ex),
+		RollbackMetadata:    rollbackMetadata(ex),
 		Trigger:             &w.ExecutionTrigger{TriggerType: w.TriggerType(ex.TriggerType), TriggerDetail: ex.TriggerDetail},
 		ArtifactRevisions:   []w.ArtifactRevision{},
 	}
@@ -131,7 +132,8 @@ func summaryToWire(ex *model.PipelineExecution, d *model.Pipeline) w.PipelineExe
 		StartTime:           awsjson.NewTimestamp(ex.StartTime),
 		LastUpdateTime:      awsjson.NewTimestamp(ex.LastUpdate),
 		ExecutionMode:       w.ExecutionMode(ex.Mode),
-		ExecutionType:       w.ExecutionTypeStandard,
+		ExecutionType:       executionType(ex),
+		RollbackMetadata:    rollbackMetadata(ex),
 		Trigger:             &w.ExecutionTrigger{TriggerType: w.TriggerType(ex.TriggerType), TriggerDetail: ex.TriggerDetail},
 		SourceRevisions:     []w.SourceRevision{},
 	}
@@ -222,4 +224,18 @@ func actionDetailToWire(ex *model.PipelineExecution, stage string, a model.Pipel
 		out.Output.ExecutionResult.ExternalExecutionSummary = r.ApprovalSummary
 	}
 	return out
+}
+
+func executionType(ex *model.PipelineExecution) w.ExecutionType {
+	if ex.Type == model.ExecRollback {
+		return w.ExecutionTypeRollback
+	}
+	return w.ExecutionTypeStandard
+}
+
+func rollbackMetadata(ex *model.PipelineExecution) *w.PipelineRollbackMetadata {
+	if ex.RollbackTarget == "" {
+		return nil
+	}
+	return &w.PipelineRollbackMetadata{RollbackTargetPipelineExecutionId: ex.RollbackTarget}
 }

@@ -645,3 +645,49 @@ func TestStageTransitions(t *testing.T) {
 		StageName: aws.String("Build"), TransitionType: types.StageTransitionTypeInbound})
 	wantErr[*types.PipelineNotFoundException](t, err, "unknown pipeline")
 }
+
+func TestRollbackStage(t *testing.T) {
+	e := setup(t)
+	ex := retryFixture(t, e)
+	rollback := func(stage, target string) (*codepipeline.RollbackStageOutput, error) {
+		return e.c.RollbackStage(ctx(t), &codepipeline.RollbackStageInput{PipelineName: aws.String("web"),
+			StageName: aws.String(stage), TargetPipelineExecutionId: aws.String(target)})
+	}
+	_, err := rollback("Build", ex.ID)
+	wantErr[*types.UnableToRollbackStageException](t, err, "target failed in the stage", "did not succeed")
+	_, err = rollback("Source", ex.ID)
+	wantErr[*types.UnableToRollbackStageException](t, err, "source stage", "source stage")
+	_, err = rollback("Build", uuid.NewString())
+	wantErr[*types.PipelineExecutionNotFoundException](t, err, "unknown target", "does not exist")
+	_, err = rollback("Nope", ex.ID)
+	wantErr[*types.StageNotFoundException](t, err, "unknown stage", "'Nope'")
+
+	e.edit(t, "web", ex.ID, func(ex *model.PipelineExecution) {
+		ex.Stages[1].Status, ex.Status = model.StageSucceeded, model.ExecSucceeded
+		for i := range ex.Stages[1].Actions {
+			ex.Stages[1].Actions[i].Status = model.ActionSucceeded
+		}
+	})
+	out, err := rollback("Build", ex.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, ok := e.st.PipelineExecution("web", aws.ToString(out.PipelineExecutionId))
+	if !ok || rb.Type != model.ExecRollback || rb.RollbackTarget != ex.ID || rb.Stage != 1 || !rb.Waiting ||
+		len(rb.Stages[0].Actions) != 1 || rb.Stages[0].Actions[0].Revision != "aaa" || len(rb.Stages[1].Actions) != 0 || rb.TriggerType != "ManualRollback" {
+		t.Fatalf("rollback execution = %+v", rb)
+	}
+	got, err := e.c.GetPipelineExecution(ctx(t), &codepipeline.GetPipelineExecutionInput{PipelineName: aws.String("web"), PipelineExecutionId: out.PipelineExecutionId})
+	if err != nil || got.PipelineExecution.ExecutionType != types.ExecutionTypeRollback ||
+		aws.ToString(got.PipelineExecution.RollbackMetadata.RollbackTargetPipelineExecutionId) != ex.ID {
+		t.Fatalf("GetPipelineExecution of the rollback: %v %+v", err, got)
+	}
+	_, err = rollback("Build", rb.ID)
+	wantErr[*types.UnableToRollbackStageException](t, err, "rollback of a rollback", "itself a rollback")
+
+	if _, err := e.c.UpdatePipeline(ctx(t), &codepipeline.UpdatePipelineInput{Pipeline: declaration("web")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = rollback("Build", ex.ID)
+	wantErr[*types.PipelineExecutionOutdatedException](t, err, "older pipeline version", "version")
+}

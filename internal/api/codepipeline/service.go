@@ -15,6 +15,7 @@ import (
 // (*pipeline.Engine).
 type Starter interface {
 	Start(ctx context.Context, name string, o pipeline.StartOptions) (*model.PipelineExecution, error)
+	Rollback(ctx context.Context, name, stage, targetExecutionID string) (*model.PipelineExecution, error)
 }
 
 // Handler implements the CodePipeline operations over the state store.
@@ -59,6 +60,7 @@ func (h *Handler) Service() *api.JSONService {
 	api.Register(s, "ListActionExecutions", h.ListActionExecutions)
 	api.Register(s, "PutApprovalResult", h.PutApprovalResult)
 	api.Register(s, "RetryStageExecution", h.RetryStageExecution)
+	api.Register(s, "RollbackStage", h.RollbackStage)
 	// Transitions.
 	api.Register(s, "EnableStageTransition", h.EnableStageTransition)
 	api.Register(s, "DisableStageTransition", h.DisableStageTransition)
