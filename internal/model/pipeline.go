@@ -166,8 +166,10 @@ type StageExecution struct {
 	Name    string            `json:"name"`
 	Status  string            `json:"status,omitempty"` // "" until entered
 	Actions []ActionExecution `json:"actions,omitempty"`
-	// Attempt counts manual retries of the stage.
-	Attempt int `json:"attempt,omitempty"`
+	// Attempt counts manual retries of the stage; AutoRetried is set once
+	// onFailure RETRY has retried it.
+	Attempt     int  `json:"attempt,omitempty"`
+	AutoRetried bool `json:"autoRetried,omitempty"`
 }
 
 // ActionExecution is one run of an action.

@@ -74,3 +74,41 @@ func (e *Engine) Rollback(ctx context.Context, name, stage, targetID string) (*m
 	e.logger().Info("pipeline rollback started", "pipeline", name, "stage", stage, "execution", ex.ID, "target", targetID)
 	return ex, nil
 }
+
+// rollbackTarget is the execution an automatic rollback of stage returns
+// to: the newest other execution of the same pipeline version that
+// succeeded in the stage and is not a rollback ("" if none: CodePipeline
+// needs a prior success). execs are newest first.
+func rollbackTarget(execs []*model.PipelineExecution, failed *model.PipelineExecution, stage int) string {
+	for _, ex := range execs {
+		if ex.ID == failed.ID || ex.Type == model.ExecRollback || ex.PipelineVersion != failed.PipelineVersion {
+			continue
+		}
+		if stage < len(ex.Stages) && ex.Stages[stage].Status == model.StageSucceeded {
+			return ex.ID
+		}
+	}
+	return ""
+}
+
+// autoRollback starts the rollback that onFailure ROLLBACK asks for when
+// an execution failed in a stage.
+func (e *Engine) autoRollback(ctx context.Context, d *model.Pipeline, failed *model.PipelineExecution) {
+	if failed.Stage >= len(d.Stages) || d.Stages[failed.Stage].OnFailure != "ROLLBACK" || failed.Type == model.ExecRollback {
+		return
+	}
+	target := rollbackTarget(e.State.PipelineExecutions(failed.Pipeline), failed, failed.Stage)
+	if target == "" {
+		e.logger().Info("no earlier success to roll back to", "pipeline", failed.Pipeline, "stage", d.Stages[failed.Stage].Name)
+		return
+	}
+	ex, err := e.Rollback(ctx, failed.Pipeline, d.Stages[failed.Stage].Name, target)
+	if err != nil {
+		e.logger().Warn("automatic rollback", "pipeline", failed.Pipeline, "err", err)
+		return
+	}
+	_, _ = e.State.UpdatePipelineExecution(ctx, ex.Pipeline, ex.ID, func(cur *model.PipelineExecution) error {
+		cur.TriggerType = "AutomatedRollback"
+		return nil
+	})
+}

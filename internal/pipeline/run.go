@@ -45,11 +45,19 @@ func (e *Engine) tickPipeline(ctx context.Context, p *model.Pipeline) {
 	decl := e.declaration(p.Name)
 	for _, c := range Step(execs, decl, p.Transitions, e.State.Now()) {
 		orig := find(execs, c.ID)
-		if err := e.store(ctx, orig, c); err != nil && !errors.Is(err, errStale) {
-			e.logger().Warn("store pipeline execution", "pipeline", p.Name, "execution", c.ID, "err", err)
+		if err := e.store(ctx, orig, c); err != nil {
+			if !errors.Is(err, errStale) {
+				e.logger().Warn("store pipeline execution", "pipeline", p.Name, "execution", c.ID, "err", err)
+			}
+			continue
 		}
 		if c.Status != orig.Status && model.ExecTerminal(c.Status) {
 			e.logger().Info("pipeline execution finished", "pipeline", p.Name, "execution", c.ID, "status", c.Status, "summary", c.StatusSummary)
+			if c.Status == model.ExecFailed {
+				if d := decl(c.PipelineVersion); d != nil {
+					e.autoRollback(ctx, d, c)
+				}
+			}
 		}
 	}
 	for _, ex := range e.active(p.Name) {

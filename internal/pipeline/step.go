@@ -23,6 +23,8 @@ import (
 //   - QUEUED: executions enter in the order they started; none is
 //     superseded.
 //   - A disabled inbound transition holds executions at the door.
+//   - onFailure RETRY retries a failed stage once (its failed actions, or
+//     all of them with ALL_ACTIONS) before the execution fails.
 func Step(execs []*model.PipelineExecution, decl func(version int32) *model.Pipeline,
 	transitions map[string]model.Transition, now time.Time) []*model.PipelineExecution {
 	work := make([]*model.PipelineExecution, 0, len(execs))
@@ -96,6 +98,18 @@ func settle(ex *model.PipelineExecution, d *model.Pipeline, now time.Time) bool 
 		return false
 	}
 	if f := failed(st); f != nil {
+		if decl.OnFailure == "RETRY" && !st.AutoRetried {
+			// onFailure RETRY: one automatic retry of the stage.
+			st.AutoRetried = true
+			kept := st.Actions[:0]
+			for _, a := range st.Actions {
+				if decl.RetryMode != "ALL_ACTIONS" && a.Status == model.ActionSucceeded {
+					kept = append(kept, a)
+				}
+			}
+			st.Actions = kept
+			return true
+		}
 		st.Status = model.StageFailed
 		ex.Status = model.ExecFailed
 		ex.StatusSummary = f.ErrorMessage

@@ -239,3 +239,43 @@ func TestStepRollbackEndsAfterItsStage(t *testing.T) {
 		t.Fatalf("rollback after its stage: %v", got)
 	}
 }
+
+func TestStepOnFailureRetry(t *testing.T) {
+	p := testPipeline("")
+	p.Stages[1].OnFailure = "RETRY"
+	decl := func(int32) *model.Pipeline { return p }
+	e := ex("a", 0, "", 1, false, "Compile=Succeeded", "Test=Failed")
+	got := Step([]*model.PipelineExecution{e}, decl, nil, t0)
+	if len(got) != 1 || got[0].Status != model.ExecInProgress || !got[0].Stages[1].AutoRetried ||
+		len(got[0].Stages[1].Actions) != 1 || got[0].Stages[1].Actions[0].Name != "Compile" {
+		t.Fatalf("first failure with RETRY: %+v", got)
+	}
+	if next := NextActions(got[0], p); len(next) != 1 || next[0].Name != "Test" {
+		t.Fatalf("the failed action is not run again: %v", next)
+	}
+	again := got[0]
+	again.Stages[1].Actions = append(again.Stages[1].Actions, model.ActionExecution{Name: "Test", ID: "t2", Status: model.ActionFailed})
+	got = Step([]*model.PipelineExecution{again}, decl, nil, t0)
+	if len(got) != 1 || got[0].Status != model.ExecFailed {
+		t.Fatalf("second failure: %+v", got)
+	}
+}
+
+func TestRollbackTarget(t *testing.T) {
+	ok := ex("ok", 0, "", 2, false, "Roll=Succeeded")
+	ok.Stages[2].Status, ok.Status = model.StageSucceeded, model.ExecSucceeded
+	newer := ex("newer", 5, "", 2, false, "Roll=Succeeded")
+	newer.Stages[2].Status, newer.Status = model.StageSucceeded, model.ExecSucceeded
+	rb := ex("rb", 7, "", 2, false, "Roll=Succeeded")
+	rb.Stages[2].Status, rb.Type = model.StageSucceeded, model.ExecRollback
+	old := ex("old", 1, "", 2, false)
+	old.PipelineVersion = 0
+	failedNow := ex("failed", 9, "", 2, false, "Roll=Failed")
+	all := []*model.PipelineExecution{failedNow, rb, newer, old, ok}
+	if got := rollbackTarget(all, failedNow, 2); got != "newer" {
+		t.Fatalf("rollback target = %q, want the newest success in the stage", got)
+	}
+	if got := rollbackTarget([]*model.PipelineExecution{failedNow, rb}, failedNow, 2); got != "" {
+		t.Fatalf("rollback target without a prior success = %q", got)
+	}
+}

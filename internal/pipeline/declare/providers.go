@@ -15,6 +15,7 @@ import (
 // Action providers wharf runs, as Category/Owner/Provider/Version.
 const (
 	TypeCodeCommitSource = "Source/AWS/CodeCommit/1"
+	TypeCodeStarSource   = "Source/AWS/CodeStarSourceConnection/1"
 	TypeCodeBuildBuild   = "Build/AWS/CodeBuild/1"
 	TypeCodeBuildTest    = "Test/AWS/CodeBuild/1"
 	TypeManualApproval   = "Approval/AWS/Manual/1"
@@ -43,6 +44,15 @@ var providers = map[string]providerSpec{
 		required: []string{"RepositoryName", "BranchName"},
 		optional: []string{"PollForSourceChanges", "OutputArtifactFormat"},
 		check:    checkCodeCommit,
+	},
+	// GitHub, GitLab and Bitbucket through a connection; in wharf
+	// FullRepositoryId may be the repository's git URL (see
+	// internal/pipeline/providers/gitsource).
+	TypeCodeStarSource: {
+		minIn: 0, maxIn: 0, minOut: 1, maxOut: 1,
+		required: []string{"ConnectionArn", "FullRepositoryId", "BranchName"},
+		optional: []string{"OutputArtifactFormat", "DetectChanges"},
+		check:    checkCodeStarSource,
 	},
 	TypeCodeBuildBuild: codeBuild,
 	TypeCodeBuildTest:  codeBuild,
@@ -137,6 +147,13 @@ func oneOf(a model.PipelineAction, field, key string, allowed ...string) *Error 
 
 func checkCodeCommit(a model.PipelineAction, field string) *Error {
 	if err := oneOf(a, field, "PollForSourceChanges", "true", "false"); err != nil {
+		return err
+	}
+	return oneOf(a, field, "OutputArtifactFormat", "CODE_ZIP", "CODEBUILD_CLONE_REF")
+}
+
+func checkCodeStarSource(a model.PipelineAction, field string) *Error {
+	if err := oneOf(a, field, "DetectChanges", "true", "false"); err != nil {
 		return err
 	}
 	return oneOf(a, field, "OutputArtifactFormat", "CODE_ZIP", "CODEBUILD_CLONE_REF")
