@@ -93,6 +93,7 @@ etcd is closed.`,
 	f.BoolVar(&cfg.Registry.SparseManifests, "registry-sparse-manifests", false, "accept manifests whose blobs were not pushed")
 	f.DurationVar(&cfg.Registry.GCInterval, "registry-gc-interval", time.Hour, "how often unreferenced registry blobs are deleted (negative: never)")
 	f.DurationVar(&cfg.Registry.LifecycleInterval, "registry-lifecycle-interval", time.Hour, "how often ECR lifecycle policies are applied (negative: never)")
+	f.DurationVar(&cfg.SourcePollInterval, "pipeline-source-poll-interval", time.Minute, "how often pipeline sources outside wharf (git URLs) are checked for new commits")
 	f.StringVar(&cfg.AgentToken, "agent-token", os.Getenv("WHARF_AGENT_TOKEN"), "token agents authenticate with (default: generated into <data-dir>/agent-token)")
 	return cmd
 }

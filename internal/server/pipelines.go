@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +16,7 @@ import (
 	cbprov "github.com/wharfhq/wharf/internal/pipeline/providers/codebuild"
 	"github.com/wharfhq/wharf/internal/pipeline/providers/codecommit"
 	"github.com/wharfhq/wharf/internal/pipeline/providers/ecsdeploy"
+	"github.com/wharfhq/wharf/internal/pipeline/providers/gitsource"
 	"github.com/wharfhq/wharf/internal/pipeline/providers/manual"
 )
 
@@ -36,14 +38,17 @@ func (s *Server) newPipelineEngine() *pipeline.Engine {
 	source.BaseURL = s.loopbackURL()
 	deploy := ecsdeploy.New(ecsClient, s.artifacts)
 	deploy.Now = s.state.Now
+	gitSource := gitsource.New(s.artifacts)
+	gitSource.CacheDir = filepath.Join(s.cfg.DataDir, "cache", "pipeline-sources")
 	return &pipeline.Engine{
 		State: s.state,
 		Providers: map[string]pipeline.Provider{
-			pipeline.ProviderKey("Source", "AWS", "CodeCommit"): source,
-			pipeline.ProviderKey("Build", "AWS", "CodeBuild"):   build,
-			pipeline.ProviderKey("Test", "AWS", "CodeBuild"):    build,
-			pipeline.ProviderKey("Approval", "AWS", "Manual"):   manual.New(s.state.Now),
-			pipeline.ProviderKey("Deploy", "AWS", "ECS"):        deploy,
+			pipeline.ProviderKey("Source", "AWS", "CodeCommit"):               source,
+			pipeline.ProviderKey("Source", "AWS", "CodeStarSourceConnection"): gitSource,
+			pipeline.ProviderKey("Build", "AWS", "CodeBuild"):                 build,
+			pipeline.ProviderKey("Test", "AWS", "CodeBuild"):                  build,
+			pipeline.ProviderKey("Approval", "AWS", "Manual"):                 manual.New(s.state.Now),
+			pipeline.ProviderKey("Deploy", "AWS", "ECS"):                      deploy,
 		},
 		Logger: s.cfg.Logger.With("component", "pipelines"),
 	}
@@ -55,4 +60,10 @@ func (s *Server) startPipelinesOnPush(ctx context.Context) {
 	s.git.OnPush(func(ev gitrepo.PushEvent) {
 		go s.pipelines.OnPush(ctx, pipeline.Push{Repo: ev.Repo, Ref: ev.Ref, Old: ev.Old, New: ev.New})
 	})
+}
+
+// pollPipelineSources starts the pipelines whose git sources outside wharf
+// moved (CodeStarSourceConnection actions with change detection).
+func (s *Server) pollPipelineSources(ctx context.Context) error {
+	return s.pipelines.RunSourcePolling(ctx, s.cfg.SourcePollInterval)
 }

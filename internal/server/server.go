@@ -60,6 +60,9 @@ type Config struct {
 	// StoppedTaskRetention is how long STOPPED tasks stay describable
 	// (default 1h); PruneInterval how often they are looked for (1m).
 	StoppedTaskRetention, PruneInterval time.Duration
+	// SourcePollInterval is how often pipeline sources outside wharf (git
+	// URLs) are checked for new commits; 0 means every minute.
+	SourcePollInterval time.Duration
 
 	// AgentToken authenticates instance agents; when empty it is read from
 	// (or generated into) <DataDir>/agent-token.
@@ -286,6 +289,7 @@ func (s *Server) runControllers(ctx context.Context) {
 		Logger: s.cfg.Logger.With("component", "service-controller"),
 	}).Run)
 	run("pipelines", s.pipelines.Run)
+	run("pipeline-sources", s.pollPipelineSources)
 	run("buildqueue", (&buildqueue.Controller{
 		State: s.state, Logger: s.cfg.Logger.With("component", "buildqueue"),
 	}).Run)
