@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"time"
+	"unicode/utf8"
 
 	"github.com/wharfhq/wharf/internal/model"
 )
@@ -71,3 +73,24 @@ const (
 	ErrPermissionError    = "PermissionError"
 	ErrTimeout            = "TimeoutError"
 )
+
+// CommitDate formats a commit time as CodePipeline's source variables
+// (AuthorDate, CommitterDate) do: ISO 8601 in UTC.
+func CommitDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// Truncate shortens s to at most n bytes without splitting a character,
+// for variables CodePipeline caps (CommitMessage).
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -10,8 +10,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/wharfhq/wharf/internal/artifacts"
 	"github.com/wharfhq/wharf/internal/gitrepo"
@@ -104,7 +102,7 @@ func (p *Provider) Start(ctx context.Context, job pipeline.Job) (pipeline.Progre
 	}
 
 	message := strings.TrimRight(c.Message, "\r\n\t ")
-	summary := truncate(message, maxRevisionSummary)
+	summary := pipeline.Truncate(message, maxRevisionSummary)
 	prog := pipeline.Progress{
 		Done:            true,
 		Status:          model.ActionSucceeded,
@@ -114,11 +112,11 @@ func (p *Provider) Start(ctx context.Context, job pipeline.Job) (pipeline.Progre
 		RevisionSummary: summary,
 		OutputArtifacts: []model.ArtifactRef{{Name: name, Key: key}},
 		OutputVariables: map[string]string{
-			"AuthorDate":     isoDate(c.Author.When),
+			"AuthorDate":     pipeline.CommitDate(c.Author.When),
 			"BranchName":     branch,
 			"CommitId":       c.ID,
 			"CommitMessage":  message,
-			"CommitterDate":  isoDate(c.Committer.When),
+			"CommitterDate":  pipeline.CommitDate(c.Committer.When),
 			"RepositoryName": repoName,
 		},
 	}
@@ -205,24 +203,6 @@ func gitEnv() []string {
 	return env
 }
 
-// isoDate formats a commit time as CodePipeline's variables do.
-func isoDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-// truncate shortens s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
 
 func failed(code, message string) pipeline.Progress {
 	return pipeline.Progress{Done: true, Status: model.ActionFailed, ErrorCode: code, ErrorMessage: message}

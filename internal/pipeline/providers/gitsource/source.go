@@ -9,8 +9,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -155,7 +153,7 @@ func (p *Provider) Start(ctx context.Context, job pipeline.Job) (pipeline.Progre
 	}
 
 	message := strings.TrimRight(c.Message, "\r\n\t ")
-	summary := truncate(message, maxRevisionSummary)
+	summary := pipeline.Truncate(message, maxRevisionSummary)
 	prog := pipeline.Progress{
 		Done:            true,
 		Status:          model.ActionSucceeded,
@@ -165,10 +163,10 @@ func (p *Provider) Start(ctx context.Context, job pipeline.Job) (pipeline.Progre
 		RevisionSummary: summary,
 		OutputArtifacts: []model.ArtifactRef{{Name: name, Key: key}},
 		OutputVariables: map[string]string{
-			"AuthorDate":         isoDate(c.Author.When),
+			"AuthorDate":         pipeline.CommitDate(c.Author.When),
 			"BranchName":         s.branch,
 			"CommitId":           c.Hash.String(),
-			"CommitMessage":      truncate(message, maxCommitMessage),
+			"CommitMessage":      pipeline.Truncate(message, maxCommitMessage),
 			"ConnectionArn":      job.Config["ConnectionArn"],
 			"FullRepositoryName": s.loc.display,
 		},
@@ -226,24 +224,6 @@ func (p *Provider) store(key string, c *object.Commit) error {
 	return err
 }
 
-// isoDate formats a commit time as CodePipeline's variables do.
-func isoDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-// truncate shortens s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
 
 func failed(code, message string) *pipeline.Progress {
 	return &pipeline.Progress{Done: true, Status: model.ActionFailed, ErrorCode: code, ErrorMessage: message}
