@@ -7,7 +7,8 @@ import (
 )
 
 // healthyAfterRunning is how long a task without container health checks
-// must have been RUNNING before it counts as healthy (ECS's 40-second rule).
+// and without a load balancer must have been RUNNING before it counts as
+// healthy (ECS's 40-second rule).
 const healthyAfterRunning = 40 * time.Second
 
 // phase is where a task stands for a rollout.
@@ -78,7 +79,15 @@ func healthOf(t *Task, now time.Time, grace time.Duration) health {
 			return healthWaiting
 		}
 	}
-	if now.Before(t.RunningSince.Add(healthyAfterRunning)) || !targetsHealthy(t) {
+	if len(t.Targets) > 0 {
+		// Behind a load balancer the ELB health checks decide, as in ECS:
+		// the 40-second rule is only for tasks nothing checks.
+		if targetsHealthy(t) {
+			return healthHealthy
+		}
+		return healthWaiting
+	}
+	if now.Before(t.RunningSince.Add(healthyAfterRunning)) {
 		return healthWaiting
 	}
 	return healthHealthy
@@ -99,7 +108,7 @@ func graceEnd(t *Task, grace time.Duration) time.Time {
 // of an UNHEALTHY task ending. Zero when nothing is due.
 func healthWake(t *Task, h health, grace time.Duration) time.Time {
 	switch {
-	case h == healthWaiting && !t.HasHealthCheck:
+	case h == healthWaiting && !t.HasHealthCheck && len(t.Targets) == 0:
 		return t.RunningSince.Add(healthyAfterRunning)
 	case h == healthUnhealthyGrace:
 		return graceEnd(t, grace)

@@ -53,3 +53,28 @@ func TestLoadBalancerHealth(t *testing.T) {
 		t.Fatalf("stopped a task within its grace period: %+v", p.Stop)
 	}
 }
+
+// TestHealthBehindLoadBalancer: without container health checks, a task
+// behind a load balancer counts as healthy as soon as its targets are, not
+// after ECS's 40-second rule; without a load balancer the rule applies.
+func TestHealthBehindLoadBalancer(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	task := func(targets ...TargetHealth) *Task {
+		return &Task{Status: model.TaskRunning, RunningSince: now.Add(-5 * time.Second), CreatedAt: now.Add(-10 * time.Second), Targets: targets}
+	}
+	tests := []struct {
+		name string
+		t    *Task
+		want health
+	}{
+		{"healthy target", task(TargetHealth{TargetGroupARN: "tg", State: model.TargetHealthy}), healthHealthy},
+		{"initial target", task(TargetHealth{TargetGroupARN: "tg", State: model.TargetInitial}), healthWaiting},
+		{"one of two targets healthy", task(TargetHealth{TargetGroupARN: "a", State: model.TargetHealthy}, TargetHealth{TargetGroupARN: "b", State: "initial"}), healthWaiting},
+		{"no load balancer: the 40-second rule", task(), healthWaiting},
+	}
+	for _, tt := range tests {
+		if got := healthOf(tt.t, now, 0); got != tt.want {
+			t.Errorf("%s: health %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
