@@ -203,7 +203,6 @@ func gitEnv() []string {
 	return env
 }
 
-
 func failed(code, message string) pipeline.Progress {
 	return pipeline.Progress{Done: true, Status: model.ActionFailed, ErrorCode: code, ErrorMessage: message}
 }

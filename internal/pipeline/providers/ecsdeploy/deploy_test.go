@@ -6,51 +6,25 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"github.com/wharfhq/wharf/internal/api"
 	ecsapi "github.com/wharfhq/wharf/internal/api/ecs"
-	"github.com/wharfhq/wharf/internal/arn"
 	"github.com/wharfhq/wharf/internal/artifacts"
 	"github.com/wharfhq/wharf/internal/model"
 	"github.com/wharfhq/wharf/internal/pipeline"
 	"github.com/wharfhq/wharf/internal/pipeline/providers/ecsdeploy"
 	"github.com/wharfhq/wharf/internal/state"
-	"github.com/wharfhq/wharf/internal/store"
+	"github.com/wharfhq/wharf/internal/testutil/apitest"
 )
-
-// clock is the provider's time; tests move it instead of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 var t0 = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
@@ -63,57 +37,31 @@ type env struct {
 	st        *state.State
 	artifacts *artifacts.Store
 	p         *ecsdeploy.Provider
-	clock     *clock
+	clock     *apitest.Clock
 }
 
-func testLogger() *slog.Logger {
-	if os.Getenv("WHARF_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
-// client returns an SDK client for url that retries only transient errors.
+// client returns an SDK client for url that retries only transient
+// errors, at most attempts times.
 func client(url string, attempts int) *ecs.Client {
-	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDWHARFTEST", "secret", ""),
-		HTTPClient:  &http.Client{Timeout: 30 * time.Second},
-		Retryer: func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = attempts
-				o.RateLimiter = ratelimit.None
-			})
-		},
-	}
-	return ecs.NewFromConfig(cfg, func(o *ecs.Options) { o.BaseEndpoint = aws.String(url) })
+	return ecs.NewFromConfig(apitest.AWSConfig(""), func(o *ecs.Options) {
+		o.BaseEndpoint = aws.String(url)
+		o.RetryMaxAttempts = attempts
+	})
 }
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	logger := testLogger()
-	ctx, cancel := context.WithCancel(context.Background())
-	kv, err := store.Open(ctx, store.Config{DataDir: t.TempDir(), Logger: logger})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = kv.Close() })
-	st, err := state.New(ctx, state.Config{Store: kv, ARNs: arn.Builder{Region: "us-east-1", Account: "000000000000"}, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := api.NewGateway(logger)
-	gw.AddJSONService(ecsapi.New(st, logger).Service())
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
+	a := apitest.Start(t, apitest.Config{}, func(a *apitest.Env) {
+		a.Gateway.AddJSONService(ecsapi.New(a.State, a.Logger).Service())
+	})
+	ctx := t.Context()
 	arts, err := artifacts.Open(filepath.Join(t.TempDir(), "artifacts"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{c: client(srv.URL, 3), st: st, artifacts: arts, clock: &clock{t: t0}}
+	e := &env{c: client(a.URL, 3), st: a.State, artifacts: arts, clock: apitest.NewClock(t0)}
 	e.p = ecsdeploy.New(e.c, arts)
-	e.p.Now = e.clock.now
+	e.p.Now = e.clock.Now
 
 	must(t, "CreateCluster")(e.c.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("prod")}))
 	must(t, "RegisterTaskDefinition")(e.c.RegisterTaskDefinition(ctx, webTaskDef()))
@@ -404,7 +352,7 @@ func TestPollOutcomes(t *testing.T) {
 			job := e.start(t, deployJob(nil))
 			tc.play(t, e, job.Run.ExternalID)
 			if tc.deadline {
-				e.clock.set(t0.Add(time.Hour))
+				e.clock.Set(t0.Add(time.Hour))
 			}
 			prog, err := e.p.Poll(context.Background(), job)
 			wantProgress(t, "Poll", prog, err, tc.status, tc.code, tc.message)
@@ -415,10 +363,10 @@ func TestPollOutcomes(t *testing.T) {
 func TestPollTimeoutFollowsDeploymentTimeout(t *testing.T) {
 	e := setup(t)
 	job := e.start(t, deployJob(map[string]string{"DeploymentTimeout": "5"}))
-	e.clock.set(t0.Add(5*time.Minute - time.Second))
+	e.clock.Set(t0.Add(5*time.Minute - time.Second))
 	prog, err := e.p.Poll(context.Background(), job)
 	wantProgress(t, "Poll before the timeout", prog, err, model.ActionInProgress, "", "in progress")
-	e.clock.set(t0.Add(5 * time.Minute))
+	e.clock.Set(t0.Add(5 * time.Minute))
 	prog, err = e.p.Poll(context.Background(), job)
 	wantProgress(t, "Poll at the timeout", prog, err, model.ActionFailed, pipeline.ErrTimeout, "did not complete within 5 minutes")
 }
@@ -495,7 +443,7 @@ func TestUnreachableECSIsRetriedUntilTheTimeout(t *testing.T) {
 	url := srv.URL
 	srv.Close() // nothing listens there any more
 	p := ecsdeploy.New(client(url, 1), e.artifacts)
-	p.Now = e.clock.now
+	p.Now = e.clock.Now
 
 	job := deployJob(nil)
 	if prog, err := p.Start(context.Background(), job); err == nil {
@@ -505,7 +453,7 @@ func TestUnreachableECSIsRetriedUntilTheTimeout(t *testing.T) {
 	if prog, err := p.Poll(context.Background(), job); err == nil {
 		t.Fatalf("Poll against an unreachable ECS = %+v, want an error to retry", prog)
 	}
-	e.clock.set(t0.Add(time.Hour))
+	e.clock.Set(t0.Add(time.Hour))
 	prog, err := p.Poll(context.Background(), job)
 	wantProgress(t, "Poll past the timeout", prog, err, model.ActionFailed, pipeline.ErrTimeout, "DescribeServices still failing after 60 minutes")
 }

@@ -224,7 +224,6 @@ func (p *Provider) store(key string, c *object.Commit) error {
 	return err
 }
 
-
 func failed(code, message string) *pipeline.Progress {
 	return &pipeline.Progress{Done: true, Status: model.ActionFailed, ErrorCode: code, ErrorMessage: message}
 }
