@@ -34,7 +34,7 @@ It speaks the AWS wire protocols, so the AWS CLI and SDKs work against it:
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.AddCommand(newServerCmd(g), newAgentCmd(g), newLogsCmd(g), newRegistryCmd(g), newPauseCmd(), newVersionCmd())
 	root.AddCommand(newDeployCmd(), newServicesCmd(), newPsCmd())
-	root.AddCommand(newLBCmd(g), newBuildCmd())
+	root.AddCommand(newLBCmd(g), newBuildCmd(), newPipelineCmd())
 	return root
 }
 

@@ -55,10 +55,12 @@ func (s *Server) newPipelineEngine() *pipeline.Engine {
 }
 
 // startPipelinesOnPush starts the pipelines a git push triggers. The hook
-// runs before the push request completes, so the work is handed off.
+// runs before the push request completes: creating the executions (one
+// etcd write each) there means that once "git push" returns, the runs it
+// started exist and "wharf pipeline watch" finds them.
 func (s *Server) startPipelinesOnPush(ctx context.Context) {
 	s.git.OnPush(func(ev gitrepo.PushEvent) {
-		go s.pipelines.OnPush(ctx, pipeline.Push{Repo: ev.Repo, Ref: ev.Ref, Old: ev.Old, New: ev.New})
+		s.pipelines.OnPush(ctx, pipeline.Push{Repo: ev.Repo, Ref: ev.Ref, Old: ev.Old, New: ev.New})
 	})
 }
 
