@@ -44,7 +44,7 @@ func (e *env) stored(t *testing.T, id string) (*model.Build, *model.BuildState) 
 func (e *env) finish(t *testing.T, id, status string) {
 	t.Helper()
 	_, cur := e.stored(t, id)
-	now := e.clock.now()
+	now := e.clock.Now()
 	if err := e.st.PutBuildState(context.Background(), id, model.BuildState{
 		Version: cur.Version + 1, Status: status, CurrentPhase: "COMPLETED", Complete: true, EndTime: now,
 		Phases: []model.BuildPhase{{Type: "COMPLETED", Start: now}},
@@ -103,7 +103,7 @@ func TestStartBuildAppliesOverrides(t *testing.T) {
 	sb, st := e.stored(t, id)
 	wantVars := []model.BuildVariable{{Name: "A", Value: "1", Type: "PLAINTEXT"},
 		{Name: "B", Value: "/app/b", Type: "PARAMETER_STORE"}, {Name: "C", Value: "3", Type: "PLAINTEXT"}}
-	if sb.ARN != buildARN(id) || sb.Number != 1 || sb.Project != "app" || sb.Initiator != "root" || !sb.StartTime.Equal(e.clock.now()) ||
+	if sb.ARN != buildARN(id) || sb.Number != 1 || sb.Project != "app" || sb.Initiator != "root" || !sb.StartTime.Equal(e.clock.Now()) ||
 		sb.SourceVersion != "abc123" ||
 		sb.Source != (model.BuildSource{Type: "S3", Location: "/srv/src.zip", Buildspec: buildspec, GitCloneDepth: 1}) ||
 		fmt.Sprint(sb.Environment.Variables) != fmt.Sprint(wantVars) ||
@@ -220,7 +220,7 @@ func TestIdempotencyToken(t *testing.T) {
 	e.create(t, project("app"))
 	in := &codebuild.StartBuildInput{ProjectName: aws.String("app"), IdempotencyToken: aws.String("tok-1"), ImageOverride: aws.String("img:1")}
 	b1 := e.start(t, in)
-	e.clock.advance(4 * time.Minute)
+	e.clock.Advance(4 * time.Minute)
 	if b := e.start(t, in); aws.ToString(b.Id) != aws.ToString(b1.Id) || *b.BuildNumber != 1 {
 		t.Fatalf("same token and request started %s (#%d), want %s", aws.ToString(b.Id), *b.BuildNumber, aws.ToString(b1.Id))
 	}
@@ -232,7 +232,7 @@ func TestIdempotencyToken(t *testing.T) {
 		t.Fatalf("%d builds stored, want 1", n)
 	}
 	// After five minutes the token is free again.
-	e.clock.advance(2 * time.Minute)
+	e.clock.Advance(2 * time.Minute)
 	if b := e.start(t, &other); aws.ToString(b.Id) == aws.ToString(b1.Id) || *b.BuildNumber != 2 {
 		t.Fatalf("expired token: %s #%d", aws.ToString(b.Id), *b.BuildNumber)
 	}
@@ -243,7 +243,7 @@ func TestStopBuild(t *testing.T) {
 	e.create(t, project("app"))
 	b := e.start(t, &codebuild.StartBuildInput{ProjectName: aws.String("app")})
 	id := aws.ToString(b.Id)
-	e.clock.advance(30 * time.Second)
+	e.clock.Advance(30 * time.Second)
 
 	out, err := e.c.StopBuild(ctx(t), &codebuild.StopBuildInput{Id: aws.String(id)})
 	if err != nil {
@@ -251,7 +251,7 @@ func TestStopBuild(t *testing.T) {
 	}
 	s := out.Build
 	if s.BuildStatus != types.StatusTypeStopped || !s.BuildComplete || aws.ToString(s.CurrentPhase) != "COMPLETED" ||
-		!aws.ToTime(s.EndTime).Equal(e.clock.now()) || phases(s) != "SUBMITTED:SUCCEEDED,QUEUED:STOPPED,COMPLETED:" ||
+		!aws.ToTime(s.EndTime).Equal(e.clock.Now()) || phases(s) != "SUBMITTED:SUCCEEDED,QUEUED:STOPPED,COMPLETED:" ||
 		s.Phases[1].DurationInSeconds == nil || *s.Phases[1].DurationInSeconds != 30 || s.Phases[2].EndTime != nil {
 		t.Fatalf("stopped build = %+v", s)
 	}
@@ -260,7 +260,7 @@ func TestStopBuild(t *testing.T) {
 		t.Fatalf("stored after stop: %+v %+v", sb, st)
 	}
 	// Stopping it again answers the same build.
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	out, err = e.c.StopBuild(ctx(t), &codebuild.StopBuildInput{Id: aws.String(buildARN(id))})
 	if err != nil || out.Build.BuildStatus != types.StatusTypeStopped || !aws.ToTime(out.Build.EndTime).Equal(aws.ToTime(s.EndTime)) {
 		t.Fatalf("second stop: %+v %v", out, err)
@@ -291,7 +291,7 @@ func TestBatchGetBuildsConversion(t *testing.T) {
 	b := e.start(t, &codebuild.StartBuildInput{ProjectName: aws.String("app"), SourceVersion: aws.String("main")})
 	id := aws.ToString(b.Id)
 	uuid := strings.TrimPrefix(id, "app:")
-	t0 := e.clock.now()
+	t0 := e.clock.Now()
 	sec := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Second) }
 	err := e.st.PutBuildState(context.Background(), id, model.BuildState{
 		Version: 7, Status: model.BuildFailed, CurrentPhase: "COMPLETED", Complete: true, EndTime: sec(100),
@@ -364,7 +364,7 @@ func TestListBuilds(t *testing.T) {
 	e := setup(t)
 	e.create(t, project("one"))
 	e.create(t, project("two"))
-	t0 := e.clock.now()
+	t0 := e.clock.Now()
 	var all, two []string
 	for i := range 105 {
 		p := "one"
@@ -432,7 +432,7 @@ func TestPlacement(t *testing.T) {
 	for _, id := range []string{"i-b", "i-a"} {
 		if _, err := e.st.RegisterInstance(c, "default", model.ContainerInstance{
 			ID: id, ARN: e.st.ARNs.ContainerInstance("default", id), ClusterARN: e.st.ARNs.Cluster("default"),
-			Status: model.InstanceActive, AgentConnected: true, LastHeartbeat: e.clock.now(),
+			Status: model.InstanceActive, AgentConnected: true, LastHeartbeat: e.clock.Now(),
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -458,7 +458,7 @@ func TestPlacement(t *testing.T) {
 	startOn("i-a") // b1 ended: i-a is free again
 
 	// Both agents fall silent: the build waits.
-	e.clock.advance(3 * time.Minute)
+	e.clock.Advance(3 * time.Minute)
 	startOn("")
 	// i-b calls in again (the heartbeat is recorded apart from the instance).
 	if err := e.st.RecordHeartbeat(c, "default", "i-b"); err != nil {
@@ -481,7 +481,7 @@ func TestRetryBuild(t *testing.T) {
 	e.create(t, project("app"))
 	b1 := e.start(t, &codebuild.StartBuildInput{ProjectName: aws.String("app"), ImageOverride: aws.String("custom:1"),
 		EnvironmentVariablesOverride: []types.EnvironmentVariable{{Name: aws.String("X"), Value: aws.String("y")}}})
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	out, err := e.c.RetryBuild(ctx(t), &codebuild.RetryBuildInput{Id: b1.Id})
 	if err != nil {
 		t.Fatal(err)
@@ -490,7 +490,7 @@ func TestRetryBuild(t *testing.T) {
 	s1, _ := e.stored(t, aws.ToString(b1.Id))
 	s2, st2 := e.stored(t, aws.ToString(r.Id))
 	if s2.ID == s1.ID || s2.Number != 2 || s2.Environment.Image != "custom:1" || fmt.Sprint(s2.Environment.Variables) != fmt.Sprint(s1.Environment.Variables) ||
-		s2.LogStream != s2.UUID() || !s2.StartTime.Equal(e.clock.now()) || st2.Version != 1 || st2.Complete {
+		s2.LogStream != s2.UUID() || !s2.StartTime.Equal(e.clock.Now()) || st2.Version != 1 || st2.Complete {
 		t.Fatalf("retried build = %+v (from %+v)", s2, s1)
 	}
 	// With a token, a repeated retry answers the same build, with or

@@ -7,28 +7,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	"github.com/aws/aws-sdk-go-v2/service/codebuild/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/wharfhq/wharf/internal/api"
 	cbapi "github.com/wharfhq/wharf/internal/api/codebuild"
 	"github.com/wharfhq/wharf/internal/arn"
 	"github.com/wharfhq/wharf/internal/state"
-	"github.com/wharfhq/wharf/internal/store"
+	"github.com/wharfhq/wharf/internal/testutil/apitest"
 )
 
 const (
@@ -37,79 +29,23 @@ const (
 	role    = "arn:aws:iam::000000000000:role/build"
 )
 
-// clock is the state's time; tests move it forward instead of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// testLogger is silent unless WHARF_TEST_LOG is set, like wharftest.Logger.
-// (These tests do not import wharftest: it pulls in the whole server.)
-func testLogger() *slog.Logger {
-	if os.Getenv("WHARF_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
-// awsConfig is wharftest.AWSConfig: static credentials, no client-side
-// rate limit, and only transient errors retried.
-func awsConfig() aws.Config {
-	return aws.Config{
-		Region:      region,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDWHARFTEST", "secret", ""),
-		HTTPClient:  &http.Client{Timeout: 30 * time.Second},
-		Retryer: func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = 3
-				o.RateLimiter = ratelimit.None
-			})
-		},
-	}
-}
-
 // env is a CodeBuild service on a state with embedded etcd, mounted on the
 // gateway of an httptest server, and a real SDK client for it.
 type env struct {
 	c     *codebuild.Client
 	st    *state.State
-	clock *clock
+	clock *apitest.Clock
 	url   string
 }
 
 func setup(t testing.TB) *env {
 	t.Helper()
-	logger := testLogger()
-	ctx, cancel := context.WithCancel(context.Background())
-	kv, err := store.Open(ctx, store.Config{DataDir: t.TempDir(), Logger: logger})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = kv.Close() })
-	clk := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-	st, err := state.New(ctx, state.Config{Store: kv, ARNs: arn.Builder{Region: region, Account: account}, Now: clk.now, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := api.NewGateway(logger)
-	gw.AddJSONService(cbapi.New(st, region, account, logger).Service())
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
-	c := codebuild.NewFromConfig(awsConfig(), func(o *codebuild.Options) { o.BaseEndpoint = aws.String(srv.URL) })
-	return &env{c: c, st: st, clock: clk, url: srv.URL}
+	clk := apitest.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	a := apitest.Start(t, apitest.Config{Now: clk.Now, ARNs: arn.Builder{Region: region, Account: account}}, func(a *apitest.Env) {
+		a.Gateway.AddJSONService(cbapi.New(a.State, region, account, a.Logger).Service())
+	})
+	c := codebuild.NewFromConfig(apitest.AWSConfig(region), func(o *codebuild.Options) { o.BaseEndpoint = aws.String(a.URL) })
+	return &env{c: c, st: a.State, clock: clk, url: a.URL}
 }
 
 func ctx(t *testing.T) context.Context {
@@ -202,7 +138,7 @@ func TestCreateProjectDefaults(t *testing.T) {
 		p.Cache == nil || p.Cache.Type != types.CacheTypeNoCache ||
 		p.LogsConfig == nil || p.LogsConfig.CloudWatchLogs == nil || p.LogsConfig.CloudWatchLogs.Status != types.LogsConfigStatusTypeEnabled ||
 		p.Environment.ImagePullCredentialsType != types.ImagePullCredentialsTypeCodebuild || aws.ToBool(p.Environment.PrivilegedMode) ||
-		!aws.ToTime(p.Created).Equal(e.clock.now()) || !aws.ToTime(p.LastModified).Equal(e.clock.now()) ||
+		!aws.ToTime(p.Created).Equal(e.clock.Now()) || !aws.ToTime(p.LastModified).Equal(e.clock.Now()) ||
 		len(p.Tags) != 1 || aws.ToString(p.Tags[0].Key) != "team" || aws.ToString(p.ServiceRole) != role ||
 		p.Artifacts.Type != types.ArtifactsTypeNoArtifacts || p.Source.Type != types.SourceTypeGithub {
 		t.Fatalf("project = %+v", p)
@@ -309,7 +245,7 @@ func TestUpdateProject(t *testing.T) {
 	in.Description = aws.String("first")
 	in.Environment.EnvironmentVariables = []types.EnvironmentVariable{{Name: aws.String("A"), Value: aws.String("1")}}
 	e.create(t, in)
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 
 	out, err := e.c.UpdateProject(ctx(t), &codebuild.UpdateProjectInput{Name: aws.String("app"), TimeoutInMinutes: aws.Int32(30)})
 	if err != nil {
@@ -318,7 +254,7 @@ func TestUpdateProject(t *testing.T) {
 	p := out.Project
 	if aws.ToInt32(p.TimeoutInMinutes) != 30 || aws.ToString(p.Description) != "first" || aws.ToInt32(p.QueuedTimeoutInMinutes) != 480 ||
 		len(p.Environment.EnvironmentVariables) != 1 || p.Source.Type != types.SourceTypeGithub ||
-		!aws.ToTime(p.LastModified).Equal(e.clock.now()) || aws.ToTime(p.Created).Equal(e.clock.now()) {
+		!aws.ToTime(p.LastModified).Equal(e.clock.Now()) || aws.ToTime(p.Created).Equal(e.clock.Now()) {
 		t.Fatalf("after timeout update: %+v", p)
 	}
 
@@ -356,7 +292,7 @@ func TestGetListDeleteProjects(t *testing.T) {
 	e := setup(t)
 	for _, n := range []string{"bravo", "alpha", "charlie"} {
 		e.create(t, project(n))
-		e.clock.advance(time.Second)
+		e.clock.Advance(time.Second)
 	}
 	// bravo, created first, is modified last.
 	if _, err := e.c.UpdateProject(ctx(t), &codebuild.UpdateProjectInput{Name: aws.String("bravo"), Description: aws.String("x")}); err != nil {

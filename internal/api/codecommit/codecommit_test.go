@@ -4,74 +4,50 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit/types"
 
 	"github.com/wharfhq/wharf/internal/api"
 	cc "github.com/wharfhq/wharf/internal/api/codecommit"
 	"github.com/wharfhq/wharf/internal/gitrepo"
+	"github.com/wharfhq/wharf/internal/testutil/apitest"
 )
 
 type fixture struct {
 	client *codecommit.Client
 	url    string
 	store  *gitrepo.Store
-	clock  *clock
-}
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	clock  *apitest.Clock
 }
 
 // setup serves the CodeCommit API through the gateway and the git handler
 // at /git/, as the server mounts them, on a loopback port.
 func setup(t *testing.T, opts ...cc.Option) *fixture {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	clk := &clock{now: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
+	logger := apitest.Logger()
+	clk := apitest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	store := gitrepo.New(filepath.Join(t.TempDir(), "git"), gitrepo.WithClock(clk.Now))
-	gw := api.NewGateway(logger)
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
-	baseURL := func(context.Context) string { return srv.URL }
-	gw.AddJSONService(cc.New(store, "us-east-1", "000000000000", baseURL, logger, opts...).Service())
-	gw.Handle(store.PathPrefix(), store.Handler(gitrepo.HandlerOptions{}))
+	url := apitest.Serve(t, logger, func(gw *api.Gateway, url string) {
+		baseURL := func(context.Context) string { return url }
+		gw.AddJSONService(cc.New(store, "us-east-1", "000000000000", baseURL, logger, opts...).Service())
+		gw.Handle(store.PathPrefix(), store.Handler(gitrepo.HandlerOptions{}))
+	})
 
-	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDWHARFTEST", "secret", ""),
-		HTTPClient:  &http.Client{Timeout: 30 * time.Second},
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	}
-	client := codecommit.NewFromConfig(cfg, func(o *codecommit.Options) { o.BaseEndpoint = aws.String(srv.URL) })
-	return &fixture{client: client, url: srv.URL, store: store, clock: clk}
+	// No retries: a failed request fails the test at once.
+	cfg := apitest.AWSConfig("us-east-1")
+	cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+	client := codecommit.NewFromConfig(cfg, func(o *codecommit.Options) { o.BaseEndpoint = aws.String(url) })
+	return &fixture{client: client, url: url, store: store, clock: clk}
 }
 
 func TestRepositories(t *testing.T) {
@@ -122,7 +98,7 @@ func TestRepositories(t *testing.T) {
 
 	// Four more repositories, modified in an order unlike their names.
 	for _, name := range []string{"delta", "bravo", "echo", "charlie"} {
-		f.clock.Add(time.Minute)
+		f.clock.Advance(time.Minute)
 		if _, err := f.client.CreateRepository(ctx, &codecommit.CreateRepositoryInput{RepositoryName: aws.String(name)}); err != nil {
 			t.Fatal(err)
 		}

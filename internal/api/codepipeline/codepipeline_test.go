@@ -7,31 +7,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/uuid"
 
-	"github.com/wharfhq/wharf/internal/api"
 	cpapi "github.com/wharfhq/wharf/internal/api/codepipeline"
 	"github.com/wharfhq/wharf/internal/arn"
 	"github.com/wharfhq/wharf/internal/model"
 	"github.com/wharfhq/wharf/internal/pipeline"
 	"github.com/wharfhq/wharf/internal/state"
-	"github.com/wharfhq/wharf/internal/store"
+	"github.com/wharfhq/wharf/internal/testutil/apitest"
 )
 
 const (
@@ -41,55 +34,12 @@ const (
 	root    = "arn:aws:iam::000000000000:root"
 )
 
-// clock is the state's time; tests move it forward instead of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// testLogger is silent unless WHARF_TEST_LOG is set, like wharftest.Logger.
-// (These tests do not import wharftest: it pulls in the whole server.)
-func testLogger() *slog.Logger {
-	if os.Getenv("WHARF_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
-// awsConfig is wharftest.AWSConfig: static credentials, no client-side
-// rate limit, and only transient errors retried.
-func awsConfig() aws.Config {
-	return aws.Config{
-		Region:      region,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDWHARFTEST", "secret", ""),
-		HTTPClient:  &http.Client{Timeout: 30 * time.Second},
-		Retryer: func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = 3
-				o.RateLimiter = ratelimit.None
-			})
-		},
-	}
-}
-
 // starter stands in for the pipeline engine: it creates executions as
 // Engine.Start does (InProgress, waiting at the first stage) and records
 // what it was asked.
 type starter struct {
 	st    *state.State
-	clock *clock
+	clock *apitest.Clock
 	mu    sync.Mutex
 	calls []pipeline.StartOptions
 	err   error // returned instead of starting when set
@@ -121,8 +71,8 @@ func (s *starter) Start(ctx context.Context, name string, o pipeline.StartOption
 		}
 		vars[k] = v
 	}
-	s.clock.advance(time.Second) // executions start in a known order
-	now := s.clock.now()
+	s.clock.Advance(time.Second) // executions start in a known order
+	now := s.clock.Now()
 	ex := &model.PipelineExecution{
 		ID: uuid.NewString(), Pipeline: name, PipelineVersion: p.Version, Status: model.ExecInProgress, Mode: p.ExecutionMode,
 		TriggerType: o.TriggerType, TriggerDetail: o.TriggerDetail, Variables: vars, StartTime: now, LastUpdate: now,
@@ -155,33 +105,21 @@ func (s *starter) last() pipeline.StartOptions {
 type env struct {
 	c       *codepipeline.Client
 	st      *state.State
-	clock   *clock
+	clock   *apitest.Clock
 	starter *starter
 	url     string
 }
 
 func setup(t testing.TB) *env {
 	t.Helper()
-	logger := testLogger()
-	ctx, cancel := context.WithCancel(context.Background())
-	kv, err := store.Open(ctx, store.Config{DataDir: t.TempDir(), Logger: logger})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = kv.Close() })
-	clk := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-	st, err := state.New(ctx, state.Config{Store: kv, ARNs: arn.Builder{Region: region, Account: account}, Now: clk.now, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake := &starter{st: st, clock: clk}
-	gw := api.NewGateway(logger)
-	gw.AddJSONService(cpapi.New(st, fake, region, account, logger).Service())
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
-	c := codepipeline.NewFromConfig(awsConfig(), func(o *codepipeline.Options) { o.BaseEndpoint = aws.String(srv.URL) })
-	return &env{c: c, st: st, clock: clk, starter: fake, url: srv.URL}
+	clk := apitest.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	fake := &starter{clock: clk}
+	a := apitest.Start(t, apitest.Config{Now: clk.Now, ARNs: arn.Builder{Region: region, Account: account}}, func(a *apitest.Env) {
+		fake.st = a.State
+		a.Gateway.AddJSONService(cpapi.New(a.State, fake, region, account, a.Logger).Service())
+	})
+	c := codepipeline.NewFromConfig(apitest.AWSConfig(region), func(o *codepipeline.Options) { o.BaseEndpoint = aws.String(a.URL) })
+	return &env{c: c, st: a.State, clock: clk, starter: fake, url: a.URL}
 }
 
 func ctx(t *testing.T) context.Context {

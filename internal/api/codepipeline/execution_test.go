@@ -230,7 +230,7 @@ func stateFixture(t *testing.T, e *env) (a, b, c *model.PipelineExecution) {
 	e.create(t, declaration("web"))
 	a = e.executions("web")[0]
 	b, c = e.start(t, "web"), e.start(t, "web")
-	t0 := e.clock.now()
+	t0 := e.clock.Now()
 	a = e.edit(t, "web", a.ID, func(ex *model.PipelineExecution) {
 		ex.Stages[0].Status, ex.Stages[0].Actions = model.StageSucceeded, []model.ActionExecution{sourceRun(t0, "aaa")}
 		ex.Stages[1].Status = model.StageSucceeded
@@ -292,7 +292,7 @@ func TestGetPipelineState(t *testing.T) {
 
 	tr := build.InboundTransitionState
 	if tr == nil || tr.Enabled || aws.ToString(tr.DisabledReason) != "Fixing the build (ticket 7)" || aws.ToString(tr.LastChangedBy) != root ||
-		!tr.LastChangedAt.Equal(e.clock.now()) {
+		!tr.LastChangedAt.Equal(e.clock.Now()) {
 		t.Errorf("build door %+v", tr)
 	}
 	if build.InboundExecution == nil || aws.ToString(build.InboundExecution.PipelineExecutionId) != c.ID || build.InboundExecutions != nil {
@@ -459,12 +459,12 @@ func TestPutApprovalResult(t *testing.T) {
 	_, err = put("Build", "DockerBuild", token, types.ApprovalStatusApproved)
 	wantErr[*types.ActionNotFoundException](t, err, "not an approval", "not a manual approval")
 
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	out, err := put("Approve", "ProdGate", token, types.ApprovalStatusApproved)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !aws.ToTime(out.ApprovedAt).Equal(e.clock.now()) {
+	if !aws.ToTime(out.ApprovedAt).Equal(e.clock.Now()) {
 		t.Errorf("approvedAt %v", out.ApprovedAt)
 	}
 	ex, _ := e.st.PipelineExecution("web", a.ID)
@@ -506,7 +506,7 @@ func retryFixture(t *testing.T, e *env) *model.PipelineExecution {
 	e.create(t, d)
 	ex := e.executions("web")[0]
 	return e.edit(t, "web", ex.ID, func(ex *model.PipelineExecution) {
-		now := e.clock.now()
+		now := e.clock.Now()
 		ex.Stages[0].Status, ex.Stages[0].Actions = model.StageSucceeded, []model.ActionExecution{sourceRun(now, "aaa")}
 		ex.Stages[1].Status = model.StageFailed
 		ex.Stages[1].Actions = []model.ActionExecution{
@@ -614,18 +614,18 @@ func TestStageTransitions(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := e.st.Pipeline("web")
-	if tr := p.Transitions["Deploy"]; tr.Enabled || tr.Reason != "Release freeze" || tr.LastChangedBy != root || !tr.LastChangedAt.Equal(e.clock.now()) {
+	if tr := p.Transitions["Deploy"]; tr.Enabled || tr.Reason != "Release freeze" || tr.LastChangedBy != root || !tr.LastChangedAt.Equal(e.clock.Now()) {
 		t.Fatalf("stored %+v", tr)
 	}
 	if p.Version != 1 {
 		t.Errorf("a transition changed the version: %d", p.Version)
 	}
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	if err := set("Deploy", types.StageTransitionTypeInbound, true, ""); err != nil {
 		t.Fatal(err)
 	}
 	p, _ = e.st.Pipeline("web")
-	if tr := p.Transitions["Deploy"]; !tr.Enabled || tr.Reason != "" || !tr.LastChangedAt.Equal(e.clock.now()) {
+	if tr := p.Transitions["Deploy"]; !tr.Enabled || tr.Reason != "" || !tr.LastChangedAt.Equal(e.clock.Now()) {
 		t.Fatalf("enabled %+v", tr)
 	}
 	// A stage's Outbound transition is the next stage's Inbound one.

@@ -16,7 +16,7 @@ import (
 
 func TestCreatePipeline(t *testing.T) {
 	e := setup(t)
-	created := e.clock.now()
+	created := e.clock.Now()
 	out := e.create(t, declaration("web"), types.Tag{Key: aws.String("team"), Value: aws.String("web")})
 	p := out.Pipeline
 	if aws.ToString(p.Name) != "web" || aws.ToInt32(p.Version) != 1 || p.PipelineType != types.PipelineTypeV2 ||
@@ -169,7 +169,7 @@ func TestUpdatePipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e.clock.advance(time.Hour)
+	e.clock.Advance(time.Hour)
 	d := declaration("web")
 	d.Stages = append(d.Stages[:2], d.Stages[3]) // no more approval
 	d.ExecutionMode = types.ExecutionModeQueued
@@ -190,7 +190,7 @@ func TestUpdatePipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if aws.ToInt32(got.Pipeline.Version) != 2 || !got.Metadata.Updated.Equal(e.clock.now()) || got.Metadata.Created.Equal(e.clock.now()) {
+	if aws.ToInt32(got.Pipeline.Version) != 2 || !got.Metadata.Updated.Equal(e.clock.Now()) || got.Metadata.Created.Equal(e.clock.Now()) {
 		t.Errorf("current: version %d metadata %+v", aws.ToInt32(got.Pipeline.Version), got.Metadata)
 	}
 	v1, err := e.c.GetPipeline(ctx(t), &codepipeline.GetPipelineInput{Name: aws.String("web"), Version: aws.Int32(1)})

@@ -1,20 +1,16 @@
 // Package wharftest starts wharf servers for tests and connects the real
-// AWS SDK clients to them.
+// AWS SDK clients to them. It imports internal/server; tests that need only
+// an API's services on a gateway, and must not import the server, use
+// apitest, whose logger and SDK configuration this package shares.
 package wharftest
 
 import (
 	"context"
-	"io"
 	"log/slog"
-	"net/http"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -23,16 +19,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/wharfhq/wharf/internal/server"
+	"github.com/wharfhq/wharf/internal/testutil/apitest"
 )
 
 // Logger returns a logger for servers under test: silent unless
-// WHARF_TEST_LOG=1.
-func Logger() *slog.Logger {
-	if os.Getenv("WHARF_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
+// WHARF_TEST_LOG is set. It is apitest.Logger.
+func Logger() *slog.Logger { return apitest.Logger() }
 
 // Start runs an in-process server on a free loopback port with embedded
 // etcd in a temporary directory, and stops it when the test ends.
@@ -65,26 +57,14 @@ func StartWith(t testing.TB, cfg server.Config) *server.Server {
 	return srv
 }
 
-// AWSConfig returns an SDK configuration with static test credentials.
-// It retries only what the SDK's standard retryer calls transient
-// (connection errors such as aws-sdk-go-v2#1825's "use of closed network
-// connection" on a 200 response, 5xx, throttling), at most 3 attempts and
-// without the client-side rate limit; 4xx errors reach the test at once.
+// AWSConfig returns apitest.AWSConfig for region (server.DefaultRegion
+// when empty): static test credentials, only transient errors retried, at
+// most 3 attempts and without the client-side rate limit.
 func AWSConfig(region string) aws.Config {
 	if region == "" {
 		region = server.DefaultRegion
 	}
-	return aws.Config{
-		Region:      region,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDWHARFTEST", "secret", ""),
-		HTTPClient:  &http.Client{Timeout: 30 * time.Second},
-		Retryer: func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = 3
-				o.RateLimiter = ratelimit.None
-			})
-		},
-	}
+	return apitest.AWSConfig(region)
 }
 
 // ECS returns an ECS client for the server at baseURL.
