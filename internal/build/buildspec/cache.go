@@ -90,10 +90,14 @@ func (c cachePath) where(src, cache string) (dir, kept string) {
 	return dir, filepath.Join(cache, filepath.FromSlash(c.Key))
 }
 
-// restoreCache copies each cached directory back into the build, merging
-// it over what the source brought. The copy is done by the build's shell,
-// so that in a container it lands in the container's file system; a
-// failure is only a warning, as a cache is best effort.
+// restoreCache puts each cached directory back into the build. A
+// directory of the source tree that the source did not bring is moved in
+// (a rename: the cache is as large as a Go build cache, and copying it
+// would cost seconds per build); otherwise the cache is copied over what
+// is there, merging. Absolute paths are always copied: on a LINUX_HOST
+// build they are the host's own directories. The work is done by the
+// build's shell, so that in a container it lands in the container's file
+// system; a failure is only a warning, as a cache is best effort.
 func (r *run) restoreCache() {
 	dirs, src, cache := r.cacheDirs()
 	if len(dirs) == 0 {
@@ -104,15 +108,25 @@ func (r *run) restoreCache() {
 		dir, kept := c.where(src, cache)
 		code := fmt.Sprintf("( if [ -d %[1]s ]; then mkdir -p %[2]s && cp -a %[1]s/. %[2]s/; fi )",
 			quote(kept), quote(dir))
+		movable := !path.IsAbs(c.Dir)
+		if movable {
+			code = fmt.Sprintf("( if [ -d %[1]s ]; then if [ -e %[2]s ]; then cp -a %[1]s/. %[2]s/; "+
+				"else mkdir -p %[3]s && mv %[1]s %[2]s; fi; fi )",
+				quote(kept), quote(dir), quote(filepath.Dir(dir)))
+		}
 		if !r.cacheCommand("restoring cache for "+c.Dir, code) {
 			return
+		}
+		if movable {
+			r.cacheMoved = append(r.cacheMoved, c)
 		}
 	}
 }
 
-// saveCache replaces each kept directory with a copy of the build's. The
-// copy is made beside it then renamed, so a failed or concurrent save
-// never leaves a half-written cache.
+// saveCache replaces each kept directory with the build's. A directory of
+// the source tree is moved (the build is over: its artifacts are already
+// uploaded); an absolute one is copied beside the cache and renamed. Either
+// way a failed or concurrent save never leaves a half-written cache.
 func (r *run) saveCache() {
 	dirs, src, cache := r.cacheDirs()
 	if len(dirs) == 0 {
@@ -125,15 +139,42 @@ func (r *run) saveCache() {
 		return
 	}
 	for _, c := range dirs {
-		dir, kept := c.where(src, cache)
-		tmp := kept + ".saving-" + r.sh.token
-		code := fmt.Sprintf("( if [ -d %[1]s ]; then mkdir -p %[2]s && rm -rf %[3]s && mkdir %[3]s && "+
-			"cp -a %[1]s/. %[3]s/ && rm -rf %[4]s && mv %[3]s %[4]s || { rm -rf %[3]s; exit 1; }; fi )",
-			quote(dir), quote(filepath.Dir(kept)), quote(tmp), quote(kept))
-		if !r.cacheCommand("saving cache for "+c.Dir, code) {
+		if !r.cacheCommand("saving cache for "+c.Dir, r.saveCode(c, src, cache, !path.IsAbs(c.Dir))) {
 			return
 		}
 	}
+}
+
+// returnCache puts back the cache directories restoreCache moved into a
+// build that ends before BUILD: such a build saves nothing, but must not
+// lose the cache either.
+func (r *run) returnCache() {
+	if len(r.cacheMoved) == 0 {
+		return
+	}
+	_, src, cache := r.cacheDirs()
+	if err := r.sh.setUser(""); err != nil {
+		return
+	}
+	for _, c := range r.cacheMoved {
+		if !r.cacheCommand("returning cache for "+c.Dir, r.saveCode(c, src, cache, true)) {
+			return
+		}
+	}
+}
+
+// saveCode is the shell code that replaces the kept copy of c with the
+// build's directory, by moving it or by copying it beside and renaming.
+func (r *run) saveCode(c cachePath, src, cache string, move bool) string {
+	dir, kept := c.where(src, cache)
+	tmp := kept + ".saving-" + r.sh.token
+	fill := fmt.Sprintf("mkdir %[2]s && cp -a %[1]s/. %[2]s/", quote(dir), quote(tmp))
+	if move {
+		fill = fmt.Sprintf("mv %[1]s %[2]s", quote(dir), quote(tmp))
+	}
+	return fmt.Sprintf("( if [ -d %[1]s ]; then mkdir -p %[2]s && rm -rf %[3]s && "+
+		"%[5]s && rm -rf %[4]s && mv %[3]s %[4]s || { rm -rf %[3]s; exit 1; }; fi )",
+		quote(dir), quote(filepath.Dir(kept)), quote(tmp), quote(kept), fill)
 }
 
 // cacheCommand runs one cache copy in the build's shell; failing is a

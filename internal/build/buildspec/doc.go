@@ -46,12 +46,17 @@
 //
 // cache.paths (LOCAL_CUSTOM_CACHE) caches, in RunOptions.CacheDir, the
 // directory before each path's first wildcard: absolute ones under
-// absolute/, ones relative to the source under source/. They are copied
-// (cp -a, by the build's shell, so that in a container they land in the
-// container), not symlinked as CodeBuild does: a copy lets concurrent
-// builds of a project share a cache without writing into each other's,
-// and a save replaces the kept copy whole (copy beside it, then rename).
-// A restore merges the cache over what the source brought. Cache failures
+// absolute/, ones relative to the source under source/. The build's shell
+// does the work, so that in a container it lands in the container. A
+// directory of the source tree that the source did not bring is moved in
+// at the end of DOWNLOAD_SOURCE and moved back in FINALIZING: a rename,
+// where a copy of a Go build cache costs seconds per build. Like
+// CodeBuild's symlinked local cache, what the build does to it stays, also
+// when it fails before BUILD; unlike it, a second build of the project
+// running at the same time starts without the cache instead of writing
+// into the first one's. Absolute directories (on LINUX_HOST, the host's
+// own) and directories the source brought are copied (cp -a, merging),
+// and saved as a copy beside the kept one, then renamed. Cache failures
 // are warnings, never build failures.
 //
 // Parse errors read as CodeBuild words them: "YAML_FILE_ERROR Message: ...

@@ -198,6 +198,9 @@ type run struct {
 	reason    func() string // TIMED_OUT or STOPPED once interrupt is closed
 	exported  bool
 	result    Result
+	// cacheMoved are the cache directories restored by moving them into
+	// the build; returnCache puts them back if nothing saves them.
+	cacheMoved []cachePath
 }
 
 // Run executes the buildspec's phases in one long-lived shell (a fresh
@@ -431,6 +434,8 @@ func (r *run) finalize() (string, Context) {
 	if r.sh != nil {
 		if r.reached(PhaseBuild) && !r.interrupted() {
 			r.saveCache()
+		} else {
+			r.returnCache()
 		}
 		r.sh.kill()
 	}
