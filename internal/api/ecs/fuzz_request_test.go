@@ -2,13 +2,12 @@ package ecs_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"testing"
 
 	"github.com/wharfhq/wharf/internal/api/ecs"
+	"github.com/wharfhq/wharf/internal/testutil/apitest"
 	"github.com/wharfhq/wharf/internal/testutil/wharftest"
 )
 
@@ -35,31 +34,6 @@ func FuzzECSRequest(f *testing.F) {
 	client := &http.Client{}
 	f.Fuzz(func(t *testing.T, opIndex uint8, body []byte) {
 		op := ops[int(opIndex)%len(ops)]
-		req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/", bytes.NewReader(body))
-		req.Header.Set("X-Amz-Target", "AmazonEC2ContainerServiceV20141113."+op)
-		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("%s: %v", op, err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		var out map[string]any
-		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatalf("%s %q: response is not JSON: %q", op, body, raw)
-		}
-		// A 503 says etcd was too slow (the machine, not the input) and
-		// is retried by SDKs; any other 5xx is a bug.
-		if resp.StatusCode >= 500 && !(resp.StatusCode == 503 && out["__type"] == "ServiceUnavailableException") {
-			t.Fatalf("%s %q: status %d: %s", op, body, resp.StatusCode, raw)
-		}
-		if resp.StatusCode != 200 {
-			if typ, _ := out["__type"].(string); typ == "" {
-				t.Fatalf("%s %q: %d without __type: %s", op, body, resp.StatusCode, raw)
-			}
-			if msg, _ := out["message"].(string); msg == "" {
-				t.Fatalf("%s %q: %d without message: %s", op, body, resp.StatusCode, raw)
-			}
-		}
+		apitest.CheckJSONRequest(t, client, srv.URL(), "AmazonEC2ContainerServiceV20141113."+op, body)
 	})
 }
