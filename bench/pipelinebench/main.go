@@ -27,13 +27,17 @@
 //     is COMPLETED.
 //
 // For every run it records the actions' times (ListActionExecutions), the
-// build's phases (BatchGetBuilds) and commands (the build log), and the
-// rollout (DescribeTargetHealth every 100 ms, the new tasks' timestamps).
-// At the end it runs `scripts/quickstart.sh --clean`, makes sure the
-// server and `wharf lb` it started are gone, and removes the images tagged
-// 127.0.0.1:PORT/hello:*.
+// build's phases (BatchGetBuilds) and commands (the build log's "Running
+// command" lines), and the rollout: target states (DescribeTargetHealth
+// every 100 ms, also during the quickstart), the new tasks' createdAt and
+// startedAt, the old tasks' stoppingAt and stoppedAt. Per-target traces go
+// to stderr, the report (markdown) to stdout. It records the load average
+// before the start and before every push. At the end it runs
+// `scripts/quickstart.sh --clean`, stops by pid any wharf process whose
+// command line still names the quickstart's data directory (the server,
+// `wharf lb`), and removes the images tagged 127.0.0.1:PORT/hello:*.
 //
-//	go run ./bench/pipelinebench [-runs 5 -poll 50ms -cold-gocache=true -manual=true -tmpdir DIR]
+//	go run ./bench/pipelinebench [-runs 5 -poll 50ms -cold-gocache=true -manual=true -tmpdir DIR -server-log FILE]
 package main
 
 import (
