@@ -8,8 +8,9 @@
 //     target group of the backends (round robin, health checks on);
 //   - nginx: the Debian nginx as a foreground child, with an upstream block
 //     of the same backends, keepalive 64, the same X-Forwarded-* headers;
-//   - wharf-transport: the same Balancer with Options.StdTransport (every
-//     request through net/http's Transport instead of the lean client);
+//   - wharf-nethttp: the same Balancer with Options.NetHTTPServer: its
+//     listeners on net/http's server instead of wharf's connection loop
+//     (the data plane before that loop existed);
 //   - reverseproxy: net/http/httputil.ReverseProxy, in-process, with a
 //     tuned Transport and a 32 KiB BufferPool — the usual Go baseline;
 //   - direct: straight to one backend;
@@ -64,7 +65,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "wrk duration per run")
 	reps := flag.Int("reps", 3, "runs per target (median reported)")
 	idle := flag.Int("idle", 5000, "idle keep-alive connections for the memory test")
-	only := flag.String("only", "", "comma-separated targets to run (direct,nginx,wharf,wharf-transport,reverseproxy); default all")
+	only := flag.String("only", "", "comma-separated targets to run (direct,nginx,wharf,wharf-nethttp,reverseproxy); default all")
 	skipExtra := flag.Bool("skip-extra", false, "skip the rules and memory scenarios")
 	maxLoad := flag.Float64("max-load", 2, "wait until the 1-minute load average is below this before starting")
 	ports := flag.String("ports", "", "backend ports (role backends)")
@@ -277,9 +278,9 @@ func runBench(o benchOpts) error {
 	if err := waitHealthy(bal, 1, o.backends); err != nil {
 		return err
 	}
-	// The same data plane with every request on net/http's Transport.
+	// The same data plane on net/http's server.
 	balStd := lb.New(lb.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		DrainTimeout: 5 * time.Second, StdTransport: true})
+		DrainTimeout: 5 * time.Second, NetHTTPServer: true})
 	defer balStd.Close()
 	if err := balStd.Apply(singleConfig(1, bePorts, stdPort)); err != nil {
 		return err
@@ -306,7 +307,7 @@ func runBench(o benchOpts) error {
 		{"direct", fmt.Sprintf("http://127.0.0.1:%d/", bePorts[0])},
 		{"nginx", fmt.Sprintf("http://127.0.0.1:%d/", nginxPort)},
 		{"wharf", fmt.Sprintf("http://127.0.0.1:%d/", wharfPort)},
-		{"wharf-transport", fmt.Sprintf("http://127.0.0.1:%d/", stdPort)},
+		{"wharf-nethttp", fmt.Sprintf("http://127.0.0.1:%d/", stdPort)},
 		{"reverseproxy", fmt.Sprintf("http://127.0.0.1:%d/", rpPort)},
 	}
 	if o.only != "" {

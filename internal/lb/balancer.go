@@ -29,9 +29,9 @@ type Options struct {
 	// DrainTimeout bounds how long a removed listener, and Close, wait for
 	// in-flight requests (default 60 s).
 	DrainTimeout time.Duration
-	// StdTransport sends every request through net/http's Transport instead
-	// of the lean client for bodiless GET/HEAD/OPTIONS (benchmarks).
-	StdTransport bool
+	// NetHTTPServer serves listeners with net/http's server alone, without
+	// the connection loop of h1.go (benchmarks compare the two).
+	NetHTTPServer bool
 }
 
 // Balancer is the data plane: the listeners, target groups and health
@@ -214,7 +214,8 @@ func (b *Balancer) Apply(cfg lbapi.Config) error {
 			lc.rules = append(lc.rules, r)
 		}
 		sortRules(lc.rules)
-		next[addr] = compiled{lc: lc, idle: secondsAttr(lbc.Attributes, attrIdleTimeout, defaultIdleTimeout)}
+		lc.idle = secondsAttr(lbc.Attributes, attrIdleTimeout, defaultIdleTimeout)
+		next[addr] = compiled{lc: lc, idle: lc.idle}
 	}
 
 	for addr, c := range next {

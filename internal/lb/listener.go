@@ -19,23 +19,30 @@ type listenerConfig struct {
 	arn        string
 	port       string
 	portHeader []string
-	rules      []rule // by ascending priority
+	idle       time.Duration // the load balancer's idle timeout
+	rules      []rule        // by ascending priority
 	def        *action
 }
 
-// listener is a bound socket and its HTTP server. It lives as long as its
-// address (load balancer IP and port) stays in the configuration; rule and
-// action changes only swap cfg, so connections are never interrupted.
+// listener is a bound socket, its connection loop (h1.go) and the
+// net/http server that loop hands unusual connections to. It lives as long
+// as its address (load balancer IP and port) stays in the configuration;
+// rule and action changes only swap cfg, so connections are never
+// interrupted.
 type listener struct {
-	b    *Balancer
-	addr string
-	ln   net.Listener
-	srv  *http.Server
-	cfg  atomic.Pointer[listenerConfig]
+	b       *Balancer
+	addr    string
+	ln      net.Listener
+	handoff *handoffListener
+	srv     *http.Server
+	cfg     atomic.Pointer[listenerConfig]
+	closing atomic.Bool
 
-	hmu      sync.Mutex
-	hijacked map[net.Conn]struct{}
-	hwg      sync.WaitGroup
+	hmu       sync.Mutex
+	hijacked  map[net.Conn]struct{}
+	hwg       sync.WaitGroup
+	conns     map[*h1conn]struct{}
+	connsIdle chan struct{} // closed when conns empties during shutdown
 }
 
 func (b *Balancer) newListener(addr string, idle time.Duration, lc *listenerConfig) (*listener, error) {
@@ -43,7 +50,8 @@ func (b *Balancer) newListener(addr string, idle time.Duration, lc *listenerConf
 	if err != nil {
 		return nil, err
 	}
-	l := &listener{b: b, addr: addr, ln: ln, hijacked: map[net.Conn]struct{}{}}
+	l := &listener{b: b, addr: addr, ln: ln, handoff: newHandoffListener(ln.Addr()),
+		hijacked: map[net.Conn]struct{}{}, conns: map[*h1conn]struct{}{}}
 	l.cfg.Store(lc)
 	l.srv = &http.Server{
 		Handler:           l,
@@ -51,11 +59,18 @@ func (b *Balancer) newListener(addr string, idle time.Duration, lc *listenerConf
 		IdleTimeout:       idle,
 		ErrorLog:          log.New(slogWriter{b.log}, "", 0),
 	}
+	serveLn := net.Listener(l.handoff)
+	if b.opts.NetHTTPServer {
+		serveLn = ln
+	}
 	go func() {
-		if err := l.srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+		if err := l.srv.Serve(serveLn); err != nil && err != http.ErrServerClosed {
 			b.log.Error("listener stopped", "addr", addr, "err", err)
 		}
 	}()
+	if !b.opts.NetHTTPServer {
+		go l.accept()
+	}
 	b.log.Info("listener bound", "addr", ln.Addr().String(), "listener", lc.arn)
 	return l, nil
 }
@@ -110,7 +125,14 @@ func (l *listener) trackHijacked(c net.Conn, add bool) {
 // shutdown stops accepting, lets in-flight requests (and upgraded
 // connections) finish until ctx ends, then closes what is left.
 func (l *listener) shutdown(ctx context.Context) {
+	l.closing.Store(true)
+	l.ln.Close()
+	fastDone := make(chan error, 1)
+	go func() { fastDone <- l.shutdownFast(ctx) }()
 	err := l.srv.Shutdown(ctx)
+	if ferr := <-fastDone; err == nil {
+		err = ferr
+	}
 	done := make(chan struct{})
 	go func() { l.hwg.Wait(); close(done) }()
 	select {

@@ -112,6 +112,10 @@ func (b *trackedBody) Close() error { return nil }
 
 // traceID returns a new X-Amzn-Trace-Id value "Root=1-<time>-<96 random bits>".
 func traceID(now time.Time) string {
+	return string(appendTraceID(nil, now))
+}
+
+func appendTraceID(dst []byte, now time.Time) []byte {
 	var b [40]byte
 	copy(b[:], "Root=1-")
 	var t [4]byte
@@ -126,7 +130,7 @@ func traceID(now time.Time) string {
 	}
 	r[8], r[9], r[10], r[11] = byte(y), byte(y>>8), byte(y>>16), byte(y>>24)
 	hex.Encode(b[16:], r[:])
-	return string(b[:])
+	return append(dst, b[:]...)
 }
 
 // clientIP is the host part of a RemoteAddr, without allocating.
@@ -241,7 +245,7 @@ func (l *listener) forward(w http.ResponseWriter, r *http.Request, lc *listenerC
 		_ = http.NewResponseController(w).EnableFullDuplex()
 	}
 
-	fast := fastPathOK(r, upType) && !l.b.opts.StdTransport
+	fast := fastPathOK(r, upType)
 	var t, failed *target
 	var resp *http.Response
 	var err error

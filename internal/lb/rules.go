@@ -166,7 +166,13 @@ func compileCondition(c model.Condition) (condition, error) {
 // reqView is what rule matching reads from a request; derived values are
 // computed once, on first use.
 type reqView struct {
+	// Either r, or h with the decoded path, raw query and RemoteAddr.
 	r        *http.Request
+	h        *reqHead
+	path     string
+	rawQuery string
+	remote   string
+
 	host     string
 	hostDone bool
 	query    url.Values
@@ -176,7 +182,11 @@ type reqView struct {
 
 func (v *reqView) lowerHost() string {
 	if !v.hostDone {
-		v.host = strings.ToLower(stripPort(v.r.Host))
+		if v.h != nil {
+			v.host = strings.ToLower(stripPort(string(v.h.fieldVal(v.h.host))))
+		} else {
+			v.host = strings.ToLower(stripPort(v.r.Host))
+		}
 		v.hostDone = true
 	}
 	return v.host
@@ -184,12 +194,51 @@ func (v *reqView) lowerHost() string {
 
 func (v *reqView) clientAddr() netip.Addr {
 	if !v.addrDone {
-		if ap, err := netip.ParseAddrPort(v.r.RemoteAddr); err == nil {
+		remote := v.remote
+		if v.h == nil {
+			remote = v.r.RemoteAddr
+		}
+		if ap, err := netip.ParseAddrPort(remote); err == nil {
 			v.addr = ap.Addr().Unmap()
 		}
 		v.addrDone = true
 	}
 	return v.addr
+}
+
+func (v *reqView) urlPath() string {
+	if v.h != nil {
+		return v.path
+	}
+	return v.r.URL.Path
+}
+
+func (v *reqView) methodIs(m string) bool {
+	if v.h != nil {
+		return v.h.methodIs(m)
+	}
+	return v.r.Method == m
+}
+
+func (v *reqView) rawQueryString() string {
+	if v.h != nil {
+		return v.rawQuery
+	}
+	return v.r.URL.RawQuery
+}
+
+// header returns the values of a field (name in canonical form).
+func (v *reqView) header(name string) []string {
+	if v.h == nil {
+		return v.r.Header[name]
+	}
+	var vals []string
+	for i := 0; i < v.h.n; i++ {
+		if equalFold(v.h.fieldName(i), name) {
+			vals = append(vals, string(v.h.fieldVal(i)))
+		}
+	}
+	return vals
 }
 
 func stripPort(host string) string {
@@ -203,11 +252,11 @@ func stripPort(host string) string {
 func (c *condition) match(v *reqView) bool {
 	switch c.field {
 	case "path-pattern":
-		return matchAny(c.patterns, v.r.URL.Path)
+		return matchAny(c.patterns, v.urlPath())
 	case "host-header":
 		return matchAny(c.patterns, v.lowerHost())
 	case "http-header":
-		for _, hv := range v.r.Header[c.header] {
+		for _, hv := range v.header(c.header) {
 			if matchAny(c.patterns, strings.ToLower(hv)) {
 				return true
 			}
@@ -215,14 +264,14 @@ func (c *condition) match(v *reqView) bool {
 		return false
 	case "http-request-method":
 		for _, m := range c.methods {
-			if v.r.Method == m {
+			if v.methodIs(m) {
 				return true
 			}
 		}
 		return false
 	case "query-string":
 		if v.query == nil {
-			v.query, _ = url.ParseQuery(v.r.URL.RawQuery)
+			v.query, _ = url.ParseQuery(v.rawQueryString())
 		}
 		for _, q := range c.query {
 			for k, vals := range v.query {

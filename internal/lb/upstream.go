@@ -30,11 +30,12 @@ type upstream struct {
 const maxIdlePerTarget = 1024
 
 type upConn struct {
-	since  time.Time // pooled since
-	c      net.Conn
-	br     *bufio.Reader
-	bw     *bufio.Writer
-	reused bool
+	since    time.Time // pooled since
+	deadline time.Time // read deadline last set (refreshDeadline)
+	c        net.Conn
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	reused   bool
 }
 
 func newUpstream(addr string, timeout time.Duration) *upstream {
@@ -55,7 +56,7 @@ func (u *upstream) get(r *http.Request) (*upConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &upConn{c: c, br: bufio.NewReaderSize(c, 4096), bw: bufio.NewWriterSize(c, 4096)}, nil
+	return &upConn{c: c, br: bufio.NewReaderSize(c, upstreamBufSize), bw: bufio.NewWriterSize(c, 4096)}, nil
 }
 
 const upstreamIdleTimeout = 90 * time.Second
@@ -119,9 +120,7 @@ func (u *upstream) roundTrip(out *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		if u.timeout > 0 {
-			uc.c.SetReadDeadline(time.Now().Add(u.timeout))
-		}
+		uc.refreshDeadline(u.timeout)
 		err = out.Write(uc.bw)
 		if err == nil {
 			err = uc.bw.Flush()
@@ -144,8 +143,8 @@ func (u *upstream) roundTrip(out *http.Request) (*http.Response, error) {
 		// The header deadline must not cut a slow body short — unless the
 		// body is already buffered and the connection will not be read
 		// again before the next request sets a new deadline.
-		if u.timeout > 0 && (resp.ContentLength < 0 || int64(uc.br.Buffered()) < resp.ContentLength) {
-			uc.c.SetReadDeadline(time.Time{})
+		if resp.ContentLength < 0 || int64(uc.br.Buffered()) < resp.ContentLength {
+			uc.clearDeadline()
 		}
 		resp.Body = &upBody{rc: resp.Body, uc: uc, u: u, keep: !resp.Close}
 		return resp, nil

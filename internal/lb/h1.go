@@ -1,0 +1,357 @@
+package lb
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The listener serves HTTP/1.1 with its own connection loop rather than
+// net/http's server, which costs a header map, a context and a background
+// read per request (docs/benchmarks.md has the profile). The loop reads a
+// request head into the connection's buffer, parses it in place and, for a
+// forward action, writes it to a pooled target connection and relays the
+// response, all on the connection's goroutine.
+//
+// Whatever the loop does not handle itself — upgrades, chunked or large
+// request bodies, Expect, HTTP/1.0, heads over the buffer size, malformed
+// input, fixed-response and redirect actions — it hands off, before it has
+// consumed a byte of the request, to the listener's net/http server: the
+// connection, with what was already read, becomes an ordinary net/http
+// connection for the rest of its life (listener.ServeHTTP).
+
+// clientBufSize is the read buffer of a client connection: heads, and
+// bodies that come with them, up to this size take the fast path.
+// upstreamBufSize is a target connection's.
+const (
+	clientBufSize   = 4 << 10
+	upstreamBufSize = 8 << 10
+)
+
+// A request's scratch space comes from pools and goes back when the
+// response is written, so an idle keep-alive connection holds only its
+// read buffer and a small goroutine stack.
+type scratch struct {
+	req  reqHead
+	resp respHead
+	bw   bufio.Writer
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	s := new(scratch)
+	s.bw = *bufio.NewWriterSize(nil, 4<<10)
+	return s
+}}
+
+// Connection states, for graceful shutdown.
+const (
+	connIdle int32 = iota // between requests
+	connActive
+	connClosed
+)
+
+type h1conn struct {
+	c     net.Conn
+	br    *bufio.Reader
+	bw    *bufio.Writer // during a request: s.bw
+	s     *scratch      // during a request
+	state atomic.Int32
+	// deadline is the read deadline last set (see refreshDeadline).
+	deadline   time.Time
+	remoteAddr string
+	ip         string
+}
+
+// accept runs the listener's accept loop.
+func (l *listener) accept() {
+	var delay time.Duration
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			if l.closing.Load() {
+				return
+			}
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				// Out of file descriptors and the like: back off, as net/http does.
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				l.b.log.Error("accept failed; retrying", "addr", l.addr, "err", err, "delay", delay)
+				time.Sleep(delay)
+				continue
+			}
+			l.b.log.Error("listener stopped", "addr", l.addr, "err", err)
+			return
+		}
+		delay = 0
+		hc := &h1conn{c: c}
+		if !l.track(hc, true) {
+			c.Close()
+			continue
+		}
+		go l.serveConn(hc)
+	}
+}
+
+// track adds or removes a connection of the fast loop; adding fails once
+// the listener shuts down.
+func (l *listener) track(hc *h1conn, add bool) bool {
+	l.hmu.Lock()
+	defer l.hmu.Unlock()
+	if add {
+		if l.closing.Load() {
+			return false
+		}
+		l.conns[hc] = struct{}{}
+		return true
+	}
+	delete(l.conns, hc)
+	if len(l.conns) == 0 && l.connsIdle != nil {
+		close(l.connsIdle)
+		l.connsIdle = nil
+	}
+	return true
+}
+
+func (l *listener) serveConn(hc *h1conn) {
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			hc.c.Close()
+		}
+		l.track(hc, false)
+	}()
+	hc.br = bufio.NewReaderSize(hc.c, clientBufSize)
+	for {
+		if hc.br.Buffered() == 0 {
+			hc.refreshDeadline(l.cfg.Load().idle)
+		}
+		n, err := peekHead(hc.br)
+		if err != nil {
+			if err == errHeadTooLarge {
+				handedOff = l.handOff(hc)
+			}
+			return
+		}
+		if !hc.state.CompareAndSwap(connIdle, connActive) {
+			return // shutting down
+		}
+		lc := l.cfg.Load() // the table as of the request's arrival
+		head, _ := hc.br.Peek(n)
+		hc.s = scratchPool.Get().(*scratch)
+		hc.bw = &hc.s.bw
+		hc.bw.Reset(hc.c)
+		keep := false
+		if parseRequestHead(head, &hc.s.req) {
+			keep, err = l.serveFast(hc, lc, &hc.s.req, n)
+		} else {
+			err = errHandOff
+		}
+		if err == errHandOff {
+			handedOff = l.handOff(hc)
+		}
+		hc.bw.Reset(nil)
+		hc.s.req.buf, hc.s.resp.buf = nil, nil
+		scratchPool.Put(hc.s)
+		hc.s, hc.bw = nil, nil
+		if err != nil || !keep || !hc.state.CompareAndSwap(connActive, connIdle) {
+			return
+		}
+	}
+}
+
+// refreshDeadline keeps the connection's read deadline at most idle ahead.
+// Resetting it on every request costs a timer update each time, so it is
+// moved only once an eighth of idle has passed: a connection is closed
+// after between 7/8 of idle and idle without a new request.
+func (hc *h1conn) refreshDeadline(idle time.Duration) {
+	if idle <= 0 {
+		return
+	}
+	now := time.Now()
+	if d := hc.deadline.Sub(now); d > idle-idle/8 && d <= idle {
+		return
+	}
+	hc.deadline = now.Add(idle)
+	hc.c.SetReadDeadline(hc.deadline)
+}
+
+var (
+	errHeadTooLarge = &headError{"request head larger than the buffer"}
+	errHandOff      = &headError{"request left to net/http"}
+)
+
+type headError struct{ s string }
+
+func (e *headError) Error() string { return e.s }
+
+// peekHead waits until the buffer holds a complete head and returns its
+// length, without consuming it.
+func peekHead(br *bufio.Reader) (int, error) {
+	for {
+		if n := br.Buffered(); n > 0 {
+			b, _ := br.Peek(n)
+			if i := headEnd(b); i >= 0 {
+				return i, nil
+			}
+			if n == br.Size() {
+				return 0, errHeadTooLarge
+			}
+		}
+		if _, err := br.Peek(br.Buffered() + 1); err != nil {
+			if err == bufio.ErrBufferFull {
+				return 0, errHeadTooLarge
+			}
+			return 0, err
+		}
+	}
+}
+
+// handOff passes the connection, with what was read of it, to the
+// listener's net/http server.
+func (l *listener) handOff(hc *h1conn) bool {
+	hc.c.SetReadDeadline(time.Time{})
+	if hc.bw != nil && hc.bw.Buffered() > 0 {
+		if hc.bw.Flush() != nil {
+			return false
+		}
+	}
+	return l.handoff.push(&prefixConn{Conn: hc.c, br: hc.br})
+}
+
+// prefixConn is a connection whose first bytes were already read into br.
+type prefixConn struct {
+	net.Conn
+	br *bufio.Reader
+}
+
+func (c *prefixConn) Read(p []byte) (int, error) {
+	if c.br != nil {
+		if c.br.Buffered() > 0 {
+			return c.br.Read(p)
+		}
+		c.br = nil
+	}
+	return c.Conn.Read(p)
+}
+
+// handoffListener is the net.Listener the listener's net/http server
+// accepts handed-off connections from.
+type handoffListener struct {
+	addr net.Addr
+	ch   chan net.Conn
+	done chan struct{}
+	once sync.Once
+}
+
+func newHandoffListener(addr net.Addr) *handoffListener {
+	return &handoffListener{addr: addr, ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (h *handoffListener) push(c net.Conn) bool {
+	select {
+	case h.ch <- c:
+		return true
+	case <-h.done:
+		return false
+	}
+}
+
+func (h *handoffListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-h.ch:
+		return c, nil
+	case <-h.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (h *handoffListener) Close() error {
+	h.once.Do(func() { close(h.done) })
+	return nil
+}
+
+func (h *handoffListener) Addr() net.Addr { return h.addr }
+
+// shutdownFast closes idle connections of the fast loop until none is
+// left (an active one closes itself after its response), or closes them
+// all when ctx ends.
+func (l *listener) shutdownFast(ctx context.Context) error {
+	l.hmu.Lock()
+	done := make(chan struct{})
+	if len(l.conns) == 0 {
+		close(done)
+	} else {
+		l.connsIdle = done
+	}
+	l.hmu.Unlock()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		l.hmu.Lock()
+		for hc := range l.conns {
+			if hc.state.CompareAndSwap(connIdle, connClosed) {
+				hc.c.Close()
+			}
+		}
+		l.hmu.Unlock()
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			l.hmu.Lock()
+			for hc := range l.conns {
+				hc.state.Store(connClosed)
+				hc.c.Close()
+			}
+			l.hmu.Unlock()
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// remote is the client's address as net/http's RemoteAddr has it.
+func (hc *h1conn) remote() string {
+	if hc.remoteAddr == "" {
+		hc.remoteAddr = hc.c.RemoteAddr().String()
+	}
+	return hc.remoteAddr
+}
+
+// clientIP is the client's IP, for X-Forwarded-For.
+func (hc *h1conn) clientIP() string {
+	if hc.ip == "" {
+		hc.ip = clientIP(hc.remote())
+	}
+	return hc.ip
+}
+
+// cookieValue returns the value of the named cookie, or "".
+func (h *reqHead) cookieValue(name string) string {
+	for i := 0; i < h.n; i++ {
+		if h.fields[i].kind != hdrCookie {
+			continue
+		}
+		v := h.fieldVal(i)
+		for len(v) > 0 {
+			var pair []byte
+			if j := bytes.IndexByte(v, ';'); j >= 0 {
+				pair, v = v[:j], v[j+1:]
+			} else {
+				pair, v = v, nil
+			}
+			pair = bytes.TrimSpace(pair)
+			k, val, ok := bytes.Cut(pair, []byte("="))
+			if ok && string(k) == name {
+				if len(val) > 1 && val[0] == '"' && val[len(val)-1] == '"' {
+					val = val[1 : len(val)-1]
+				}
+				return string(val)
+			}
+		}
+	}
+	return ""
+}

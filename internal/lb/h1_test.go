@@ -1,0 +1,404 @@
+package lb
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wharfhq/wharf/internal/model"
+)
+
+// rawBackend answers each request path with scripted bytes, so the tests
+// control framing exactly: chunked with trailers, close-delimited, 1xx.
+type rawBackend struct {
+	ln    net.Listener
+	conns atomic.Int64
+	mu    sync.Mutex
+	seen  []*http.Request
+	// bodies of the requests, in order
+	bodies []string
+}
+
+var rawResponses = map[string]string{
+	"/len":     "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: 1\r\n\r\nhello",
+	"/chunked": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 42\r\n\r\n",
+	"/early":   "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+	"/nobody":  "HTTP/1.1 204 No Content\r\nX-B: 2\r\n\r\n",
+	"/close":   "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbye",
+	"/hop":     "HTTP/1.1 200 OK\r\nConnection: X-Hop\r\nX-Hop: secret\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok",
+	"/until":   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nstreamed until close",
+	"/big":     "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("b", 10<<10) + "\r\nContent-Length: 3\r\n\r\nbig",
+	"/broken":  "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this",
+}
+
+func newRawBackend(t *testing.T) *rawBackend {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb := &rawBackend{ln: ln}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			rb.conns.Add(1)
+			go rb.serve(c)
+		}
+	}()
+	return rb
+}
+
+func (rb *rawBackend) serve(c net.Conn) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for {
+		r, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/health" {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+			return
+		}
+		rb.mu.Lock()
+		rb.seen = append(rb.seen, r)
+		rb.bodies = append(rb.bodies, string(body))
+		rb.mu.Unlock()
+		out, ok := rawResponses[r.URL.Path]
+		if !ok {
+			out = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\necho"
+		}
+		if r.Method == http.MethodHead {
+			out = out[:strings.Index(out, "\r\n\r\n")+4]
+		}
+		io.WriteString(c, out)
+		if r.URL.Path == "/until" || r.URL.Path == "/close" || r.URL.Path == "/broken" {
+			return
+		}
+	}
+}
+
+func (rb *rawBackend) target() model.Target {
+	ap := rb.ln.Addr().(*net.TCPAddr)
+	return model.Target{ID: "10.0.0.9", Port: int32(ap.Port), Address: ap.String(), RegisteredAt: t0}
+}
+
+func (rb *rawBackend) last() (*http.Request, string) {
+	rb.mu.Lock()
+	defer rb.mu.Unlock()
+	return rb.seen[len(rb.seen)-1], rb.bodies[len(rb.bodies)-1]
+}
+
+// TestFastPathWire speaks raw HTTP/1.1 to a listener and checks the bytes
+// and framing the connection loop produces, on one keep-alive connection.
+func TestFastPathWire(t *testing.T) {
+	rb := newRawBackend(t)
+	b := newTestBalancer(t, Options{HealthCheckInterval: time.Hour})
+	port := freePort(t)
+	if err := b.Apply(newCfg(1).group(testTG, nil, rb.target()).listener(port, forward(testTG)).
+		rule(port, 1, []model.Condition{{Field: "path-pattern", Values: []string{"/fixed"}}},
+			[]model.Action{{Type: "fixed-response", StatusCode: "418", ContentType: "text/plain", MessageBody: "teapot"}}).cfg); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthy(t, b, testTG, 1)
+	c, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	roundTrip := func(req string, method string) (*http.Response, string) {
+		t.Helper()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(c, req); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, &http.Request{Method: method})
+		if err != nil {
+			t.Fatalf("%q: %v", req, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("%q body: %v", req, err)
+		}
+		return resp, string(body)
+	}
+
+	resp, body := roundTrip("GET /len HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\nX-Forwarded-Proto: https\r\nKeep-Alive: 5\r\nProxy-Authorization: x\r\n\r\n", "GET")
+	if body != "hello" || resp.Header.Get("X-A") != "1" {
+		t.Fatalf("/len: %q %v", body, resp.Header)
+	}
+	r, _ := rb.last()
+	if got := r.Header.Get("X-Forwarded-For"); got != "1.1.1.1, 2.2.2.2, 127.0.0.1" {
+		t.Errorf("X-Forwarded-For %q", got)
+	}
+	if len(r.Header["X-Forwarded-For"]) != 1 || r.Header.Get("X-Forwarded-Proto") != "http" || r.Header.Get("X-Forwarded-Port") != itoa32(port) {
+		t.Errorf("forwarded fields %v", r.Header)
+	}
+	if r.Header.Get("Keep-Alive") != "" || r.Header.Get("Proxy-Authorization") != "" {
+		t.Errorf("hop-by-hop fields forwarded: %v", r.Header)
+	}
+	if r.Header.Get("X-Amzn-Trace-Id") == "" || r.Host != "h" {
+		t.Errorf("trace id %q host %q", r.Header.Get("X-Amzn-Trace-Id"), r.Host)
+	}
+
+	resp, body = roundTrip("GET /chunked HTTP/1.1\r\nHost: h\r\n\r\n", "GET")
+	if body != "hello world" || resp.Trailer.Get("X-Sum") != "42" {
+		t.Errorf("/chunked: %q trailer %v", body, resp.Trailer)
+	}
+	resp, body = roundTrip("GET /early HTTP/1.1\r\nHost: h\r\n\r\n", "GET")
+	if resp.StatusCode != 200 || body != "ok" {
+		t.Errorf("/early: %d %q (103 not skipped)", resp.StatusCode, body)
+	}
+	resp, body = roundTrip("GET /nobody HTTP/1.1\r\nHost: h\r\n\r\n", "GET")
+	if resp.StatusCode != 204 || body != "" || resp.Header.Get("X-B") != "2" {
+		t.Errorf("/nobody: %d %q", resp.StatusCode, body)
+	}
+	resp, body = roundTrip("HEAD /len HTTP/1.1\r\nHost: h\r\n\r\n", "HEAD")
+	if resp.StatusCode != 200 || resp.ContentLength != 5 || body != "" {
+		t.Errorf("HEAD /len: %d length %d %q", resp.StatusCode, resp.ContentLength, body)
+	}
+	resp, body = roundTrip("GET /hop HTTP/1.1\r\nHost: h\r\n\r\n", "GET")
+	if body != "ok" || resp.Header.Get("X-Hop") != "" || resp.Header.Get("Keep-Alive") != "" {
+		t.Errorf("/hop: %q %v", body, resp.Header)
+	}
+	conns := rb.conns.Load()
+	resp, body = roundTrip("GET /close HTTP/1.1\r\nHost: h\r\n\r\n", "GET")
+	if body != "bye" || resp.Close {
+		t.Errorf("/close: %q, client told to close: %v (the target's close is hop-by-hop)", body, resp.Close)
+	}
+	roundTrip("GET /len HTTP/1.1\r\nHost: h\r\n\r\n", "GET")
+	if n := rb.conns.Load() - conns; n != 1 {
+		t.Errorf("after the target closed, %d new target connections, want 1", n)
+	}
+	resp, body = roundTrip("GET /until HTTP/1.1\r\nHost: h\r\n\r\n", "GET")
+	if body != "streamed until close" || len(resp.TransferEncoding) == 0 {
+		t.Errorf("/until: %q transfer encoding %v (want re-chunked)", body, resp.TransferEncoding)
+	}
+	resp, body = roundTrip("GET /big HTTP/1.1\r\nHost: h\r\n\r\n", "GET")
+	if body != "big" || len(resp.Header.Get("X-Big")) != 10<<10 {
+		t.Errorf("/big: %q, X-Big of %d bytes", body, len(resp.Header.Get("X-Big")))
+	}
+	resp, body = roundTrip("POST /post HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n\r\npayload", "POST")
+	if _, got := rb.last(); body != "echo" || got != "payload" {
+		t.Errorf("POST: %q, target got %q", body, got)
+	}
+	resp, body = roundTrip("GET /fixed HTTP/1.1\r\nHost: h\r\n\r\n", "GET")
+	if resp.StatusCode != 418 || body != "teapot" || resp.Header.Get("Content-Type") != "text/plain" {
+		t.Errorf("fixed response: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+
+	// Pipelined requests are answered in order.
+	io.WriteString(c, "GET /len HTTP/1.1\r\nHost: h\r\n\r\nGET /chunked HTTP/1.1\r\nHost: h\r\n\r\n")
+	for _, want := range []string{"hello", "hello world"} {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		if string(got) != want {
+			t.Errorf("pipelined: %q, want %q", got, want)
+		}
+	}
+
+	// Requests the loop leaves to net/http are still served, on the same
+	// connection: a chunked body, then (the connection now being net/http's)
+	// an ordinary request.
+	resp, body = roundTrip("POST /chunked-in HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", "POST")
+	if _, got := rb.last(); body != "echo" || got != "abc" {
+		t.Errorf("chunked request: %q, target got %q", body, got)
+	}
+	resp, body = roundTrip("GET /len HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", "GET")
+	if body != "hello" || !resp.Close {
+		t.Errorf("after hand-off: %q close %v", body, resp.Close)
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("connection not closed after Connection: close: %v", err)
+	}
+
+	// A target that breaks off mid-body: the client sees a broken response.
+	c2, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	c2.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c2, "GET /broken HTTP/1.1\r\nHost: h\r\n\r\n")
+	resp, err = http.ReadResponse(bufio.NewReader(c2), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(resp.Body); err != io.ErrUnexpectedEOF {
+		t.Errorf("short body read as %v, want unexpected EOF", err)
+	}
+}
+
+// TestFastPathHandsOff checks requests the loop does not serve itself.
+func TestFastPathHandsOff(t *testing.T) {
+	rb := newRawBackend(t)
+	b := newTestBalancer(t, Options{HealthCheckInterval: time.Hour})
+	port := freePort(t)
+	if err := b.Apply(newCfg(1).group(testTG, nil, rb.target()).listener(port, forward(testTG)).cfg); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthy(t, b, testTG, 1)
+	for _, c := range []struct {
+		name, req string
+		status    int
+		body      string // what the target must have received
+	}{
+		{"http/1.0", "GET /len HTTP/1.0\r\nHost: h\r\n\r\n", 200, ""},
+		{"huge head", "GET /len HTTP/1.1\r\nHost: h\r\nX-Big: " + strings.Repeat("x", 20<<10) + "\r\n\r\n", 200, ""},
+		{"large body", "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 20000\r\n\r\n" + strings.Repeat("y", 20000), 200, strings.Repeat("y", 20000)},
+		{"expect", "POST /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi", 200, "hi"},
+		{"no host", "GET /len HTTP/1.1\r\n\r\n", 400, ""},
+		{"bad escape", "GET /%zz HTTP/1.1\r\nHost: h\r\n\r\n", 400, ""},
+		{"bare lf", "GET /len HTTP/1.1\nHost: h\n\n", 200, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			go io.WriteString(conn, c.req)
+			br := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(br, nil)
+			for err == nil && resp.StatusCode == http.StatusContinue {
+				resp, err = http.ReadResponse(br, nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			if resp.StatusCode != c.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, c.status)
+			}
+			if _, got := rb.last(); c.status == 200 && got != c.body {
+				t.Errorf("target got a body of %d bytes, want %d", len(got), len(c.body))
+			}
+		})
+	}
+}
+
+// TestFastPathShutdownClosesIdle: a removed listener closes its idle
+// keep-alive connections and lets an in-flight request finish.
+func TestFastPathShutdown(t *testing.T) {
+	release := make(chan struct{})
+	be := newBackend(t, "1", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			<-release
+		}
+		io.WriteString(w, "done")
+	})
+	b := newTestBalancer(t, Options{HealthCheckInterval: time.Hour})
+	port := freePort(t)
+	if err := b.Apply(newCfg(1).group(testTG, nil, be.target(t0)).listener(port, forward(testTG)).cfg); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthy(t, b, testTG, 1)
+	idle, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	io.WriteString(idle, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+	ibr := bufio.NewReader(idle)
+	if resp, err := http.ReadResponse(ibr, nil); err != nil {
+		t.Fatal(err)
+	} else {
+		io.Copy(io.Discard, resp.Body)
+	}
+	busy, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	io.WriteString(busy, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
+	waitFor(t, "slow request at the target", func() bool { return be.hits.Load() == 2 })
+
+	if err := b.Apply(newCfg(2).group(testTG, nil, be.target(t0)).cfg); err != nil { // listener removed
+		t.Fatal(err)
+	}
+	idle.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := ibr.ReadByte(); err != io.EOF {
+		t.Errorf("idle connection: %v, want closed", err)
+	}
+	close(release)
+	busy.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(busy), nil)
+	if err != nil {
+		t.Fatalf("in-flight request: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != "done" || !resp.Close {
+		t.Errorf("in-flight request: %q close %v", body, resp.Close)
+	}
+}
+
+// TestFastPathRetriesReset: a target that accepts and then resets without
+// answering (a dead container behind Docker's port proxy) costs an
+// idempotent request nothing; a POST is not retried.
+func TestFastPathRetriesReset(t *testing.T) {
+	good := newBackend(t, "1", nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				r, err := http.ReadRequest(bufio.NewReader(c))
+				if err == nil && r.URL.Path == "/health" {
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+				}
+				c.(*net.TCPConn).SetLinger(0)
+				c.Close()
+			}()
+		}
+	}()
+	ap := ln.Addr().(*net.TCPAddr)
+	reset := model.Target{ID: "10.0.0.8", Port: int32(ap.Port), Address: ap.String(), RegisteredAt: t0}
+	b := newTestBalancer(t, Options{HealthCheckInterval: time.Hour})
+	port := freePort(t)
+	if err := b.Apply(newCfg(1).group(testTG, nil, good.target(t0), reset).listener(port, forward(testTG)).cfg); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthy(t, b, testTG, 2)
+	client := &http.Client{Transport: &http.Transport{}}
+	for i := 0; i < 20; i++ {
+		if resp, body := get(t, client, lbURL(port, "/")); resp.StatusCode != 200 || body != "1" {
+			t.Fatalf("GET %d: %d %q", i, resp.StatusCode, body)
+		}
+	}
+	failed := 0
+	for i := 0; i < 4; i++ {
+		resp, err := client.Post(lbURL(port, "/"), "text/plain", strings.NewReader("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == 502 {
+			failed++
+		}
+	}
+	if failed == 0 {
+		t.Error("POSTs to the resetting target were retried")
+	}
+}
