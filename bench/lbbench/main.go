@@ -71,7 +71,11 @@ func main() {
 	ports := flag.String("ports", "", "backend ports (role backends)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the bench process (the in-process proxies) to this file")
 	addr := flag.String("addr", "", "address to connect to (role idle)")
+	procs := flag.Int("procs", 0, "GOMAXPROCS of the bench process, i.e. of the in-process proxies (0: the default); the backends keep theirs")
 	flag.Parse()
+	if *procs > 0 && *role == "bench" {
+		runtime.GOMAXPROCS(*procs)
+	}
 
 	var err error
 	switch *role {

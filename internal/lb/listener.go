@@ -64,7 +64,7 @@ func (b *Balancer) newListener(addr string, idle time.Duration, lc *listenerConf
 		serveLn = ln
 	}
 	go func() {
-		if err := l.srv.Serve(serveLn); err != nil && err != http.ErrServerClosed {
+		if err := l.srv.Serve(serveLn); err != nil && err != http.ErrServerClosed && !l.closing.Load() {
 			b.log.Error("listener stopped", "addr", addr, "err", err)
 		}
 	}()
