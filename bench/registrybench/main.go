@@ -9,18 +9,24 @@
 //   - disk copy: each layer file copied to another file in the same
 //     directory and fsynced — the baseline;
 //   - registry API push/pull: the same files as blobs through the OCI
-//     distribution API (POST, one streamed PATCH, PUT ?digest=; GET written
-//     to a file and fsynced), one at a time — the registry alone;
+//     distribution API (POST, one streamed PATCH with Content-Length, PUT
+//     ?digest=; GET written to a file, verified and fsynced), first one
+//     layer at a time, then as many at a time as dockerd does (5 uploads,
+//     3 downloads) — the registry alone. Each push round starts from an
+//     empty blob store;
 //   - docker push/pull: an image FROM scratch with one layer per file,
 //     built once, pushed with the stock Docker CLI, removed from the
 //     engine, pulled again — what users see, including dockerd's gzip on
 //     push and gunzip plus layer extraction on pull.
 //
 // Throughput is the image's uncompressed size over the wall time; ratios
-// are against the disk copy. The server's resident memory (VmRSS) is
-// sampled every 50 ms while it serves.
+// are against the disk copy's median. Every row reports the median and
+// the spread (min–max) of -rounds rounds, the wharf server's CPU time and
+// the machine's busy and stolen CPU time (all cores; it tells a CPU-bound
+// round from one that waited on the disk or on other load). The server's
+// resident memory (VmRSS) is sampled every 50 ms while it serves.
 //
-//	go run ./bench/registrybench [-size 500 -layers 10 -tmpdir /var/tmp]
+//	go run ./bench/registrybench [-size 500 -layers 10 -rounds 5 -tmpdir /var/tmp -docker=true]
 package main
 
 import (
@@ -49,15 +55,17 @@ import (
 type options struct {
 	sizeMiB, layers, rounds int
 	tmpDir, binary          string
+	docker                  bool
 }
 
 func main() {
 	var o options
 	flag.IntVar(&o.sizeMiB, "size", 500, "image size in MiB (random, incompressible)")
 	flag.IntVar(&o.layers, "layers", 10, "number of layers")
-	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the disk, API and gzip measurements (median reported)")
+	flag.IntVar(&o.rounds, "rounds", 5, "rounds of the disk, API and gzip measurements (median reported)")
 	flag.StringVar(&o.tmpDir, "tmpdir", os.TempDir(), "where the layers, copies and registry data go (one disk)")
 	flag.StringVar(&o.binary, "binary", "", "wharf binary (default: go build ./cmd/wharf)")
+	flag.BoolVar(&o.docker, "docker", true, "also measure docker push and pull")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -69,10 +77,22 @@ func main() {
 
 func progress(format string, args ...any) { fmt.Fprintf(os.Stderr, "· "+format+"\n", args...) }
 
+// result is one row: every round's wall time, in run order, and per
+// round the wharf server's CPU time and the machine's busy and stolen
+// CPU time (all cores).
 type result struct {
-	name string
-	d    time.Duration
+	name                 string
+	ds                   []time.Duration
+	server, busy, stolen []float64 // seconds
 }
+
+func (r result) sorted() []time.Duration {
+	s := append([]time.Duration(nil), r.ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s
+}
+
+func (r result) median() time.Duration { return r.sorted()[len(r.ds)/2] }
 
 func run(ctx context.Context, o options) error {
 	work, err := os.MkdirTemp(o.tmpDir, "registrybench-")
@@ -110,7 +130,7 @@ func run(ctx context.Context, o options) error {
 	}
 	host := fmt.Sprintf("127.0.0.1:%d", port)
 	srv := exec.Command(bin, "server", "--listen", host, "--data-dir", filepath.Join(work, "data"),
-		"--local-agent=false", "--registry-auto-create", "--registry-gc-interval", "-1s", "--log-level", "warn")
+		"--local-agent=false", "--load-balancer=false", "--registry-auto-create", "--registry-gc-interval", "-1s", "--log-level", "warn")
 	srv.Stdout, srv.Stderr = os.Stderr, os.Stderr
 	srv.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := srv.Start(); err != nil {
@@ -124,18 +144,33 @@ func run(ctx context.Context, o options) error {
 	idle := mem.now()
 
 	var results []result
-	timeN := func(n int, name string, fn func() error) error {
+	// timeN times fn n times; setup, when given, runs untimed before each
+	// round.
+	timeN := func(n int, name string, fn func() error, setup ...func() error) error {
 		progress("%s", name)
 		var ds []time.Duration
+		var r result
 		for range n {
+			for _, s := range setup {
+				if err := s(); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+			}
+			srv0 := procCPU(srv.Process.Pid)
+			busy0, steal0 := machineCPU()
 			start := time.Now()
 			if err := fn(); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 			ds = append(ds, time.Since(start))
+			srv1 := procCPU(srv.Process.Pid)
+			busy1, steal1 := machineCPU()
+			r.server = append(r.server, srv1-srv0)
+			r.busy = append(r.busy, busy1-busy0)
+			r.stolen = append(r.stolen, steal1-steal0)
 		}
-		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		results = append(results, result{name, ds[len(ds)/2]})
+		r.name, r.ds = name, ds
+		results = append(results, r)
 		return nil
 	}
 	timeIt := func(name string, fn func() error) error { return timeN(1, name, fn) }
@@ -170,27 +205,36 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	base := "http://" + host
-	if err := timeN(o.rounds, "registry API push", func() error {
-		for i, f := range files {
-			if err := pushBlob(base, "bench/blobs", f, digests[i]); err != nil {
+	// Every push round stores the blobs anew: the previous round's blob
+	// files are removed first (a blob already stored would make the
+	// upload's commit a delete instead of a rename).
+	dropBlobs := func() error {
+		for _, d := range digests {
+			dir := filepath.Join(work, "data", "registry", "docker", "registry", "v2", "blobs", string(d.Algorithm()), d.Encoded()[:2], d.Encoded())
+			if err := os.RemoveAll(dir); err != nil {
 				return err
 			}
 		}
 		return nil
-	}); err != nil {
-		return err
 	}
+	// docker push uploads up to 5 layers at once and docker pull
+	// downloads 3 at once (dockerd's max-concurrent-uploads/-downloads
+	// defaults); the API rows are run both ways.
 	pullDir := filepath.Join(work, "pulled")
 	_ = os.MkdirAll(pullDir, 0o755)
-	if err := timeN(o.rounds, "registry API pull (+fsync)", func() error {
-		for i, d := range digests {
-			if err := pullBlob(base, "bench/blobs", d, filepath.Join(pullDir, fmt.Sprint(i))); err != nil {
-				return err
-			}
+	for _, par := range []struct{ push, pull int }{{1, 1}, {5, 3}} {
+		if err := timeN(o.rounds, fmt.Sprintf("registry API push, %s (POST, one streamed PATCH, PUT per layer)", atATime(par.push)), func() error {
+			return forEach(len(files), par.push, func(i int) error { return pushBlob(base, "bench/blobs", files[i], digests[i]) })
+		}, dropBlobs); err != nil {
+			return err
 		}
-		return nil
-	}); err != nil {
-		return err
+		if err := timeN(o.rounds, fmt.Sprintf("registry API pull, %s (+fsync, verified)", atATime(par.pull)), func() error {
+			return forEach(len(digests), par.pull, func(i int) error {
+				return pullBlob(base, "bench/blobs", digests[i], filepath.Join(pullDir, fmt.Sprint(i)))
+			})
+		}); err != nil {
+			return err
+		}
 	}
 	_ = os.RemoveAll(pullDir)
 
@@ -200,6 +244,10 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
+	if !o.docker {
+		report(o, total, results, idle, mem.stop())
+		return nil
+	}
 	progress("docker build (one layer per file, FROM scratch)")
 	image := host + "/bench/app:1"
 	var df strings.Builder
@@ -230,44 +278,73 @@ func run(ctx context.Context, o options) error {
 
 func report(o options, total int64, rs []result, idle, peak int64) {
 	mib := float64(total) / (1 << 20)
-	base := rs[0].d
-	fmt.Printf("\n### registrybench: %d MiB image, %d random layers\n\n", o.sizeMiB, o.layers)
-	fmt.Printf("| what | time | throughput | vs disk copy |\n|---|---|---|---|\n")
+	base := rs[0].median().Seconds()
+	fmt.Printf("\n### registrybench: %d MiB image, %d random layers, %d rounds\n\n", o.sizeMiB, o.layers, o.rounds)
+	fmt.Printf("| what | time: median (min–max) | throughput: median (min–max) | vs disk copy (median) | server CPU | machine CPU busy (stolen) |\n|---|---|---|---|---|---|\n")
 	for _, r := range rs {
-		fmt.Printf("| %s | %.2f s | %.0f MiB/s | %.2f× |\n", r.name, r.d.Seconds(), mib/r.d.Seconds(), base.Seconds()/r.d.Seconds())
+		ds := r.sorted()
+		lo, med, hi := ds[0].Seconds(), r.median().Seconds(), ds[len(ds)-1].Seconds()
+		cpu := fmt.Sprintf("%.2f s | %.2f s (%.2f s)", median(r.server), median(r.busy), median(r.stolen))
+		if len(r.ds) == 1 {
+			fmt.Printf("| %s | %.2f s | %.0f MiB/s | %.2f× | %s |\n", r.name, med, mib/med, base/med, cpu)
+			continue
+		}
+		fmt.Printf("| %s | %.2f s (%.2f–%.2f) | %.0f MiB/s (%.0f–%.0f) | %.2f× | %s |\n", r.name, med, lo, hi, mib/med, mib/hi, mib/lo, base/med, cpu)
+	}
+	fmt.Printf("\nrounds in run order (s):\n")
+	for _, r := range rs {
+		fmt.Printf("  %s:", r.name)
+		for _, d := range r.ds {
+			fmt.Printf(" %.3f", d.Seconds())
+		}
+		fmt.Println()
 	}
 	fmt.Printf("\nwharf server memory (VmRSS): %.0f MiB idle, %.0f MiB peak while serving\n", float64(idle)/(1<<20), float64(peak)/(1<<20))
 	out, _ := exec.Command("docker", "version", "--format", "{{.Server.Version}}").Output()
 	fmt.Printf("docker %s, %d CPUs, data under %s\n", strings.TrimSpace(string(out)), numCPU(), o.tmpDir)
 }
 
-func gzipAll(files []string, parallel int) error {
+// forEach runs fn(0) … fn(n-1), parallel at a time, and returns the
+// first error.
+func forEach(n, parallel int, fn func(i int) error) error {
 	sem := make(chan struct{}, parallel)
-	errs := make(chan error, len(files))
-	for _, f := range files {
+	errs := make(chan error, n)
+	for i := range n {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
-			in, err := os.Open(f)
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer in.Close()
-			zw := gzip.NewWriter(io.Discard)
-			_, err = io.Copy(zw, in)
-			if err == nil {
-				err = zw.Close()
-			}
-			errs <- err
+			errs <- fn(i)
 		}()
 	}
-	for range files {
-		if err := <-errs; err != nil {
-			return err
+	var first error
+	for range n {
+		if err := <-errs; err != nil && first == nil {
+			first = err
 		}
 	}
-	return nil
+	return first
+}
+
+func atATime(n int) string {
+	if n == 1 {
+		return "one layer at a time"
+	}
+	return fmt.Sprintf("%d layers at a time", n)
+}
+
+func gzipAll(files []string, parallel int) error {
+	return forEach(len(files), parallel, func(i int) error {
+		in, err := os.Open(files[i])
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		zw := gzip.NewWriter(io.Discard)
+		if _, err := io.Copy(zw, in); err != nil {
+			return err
+		}
+		return zw.Close()
+	})
 }
 
 func writeRandom(path string, n int64) error {
@@ -323,6 +400,10 @@ func pushBlob(base, repo, path string, d digest.Digest) error {
 		return err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
 	resp, err := http.Post(base+"/v2/"+repo+"/blobs/uploads/", "", nil)
 	if err != nil {
 		return err
@@ -333,6 +414,7 @@ func pushBlob(base, repo, path string, d digest.Digest) error {
 	}
 	loc := absolute(base, resp.Header.Get("Location"))
 	req, _ := http.NewRequest(http.MethodPatch, loc, f)
+	req.ContentLength = fi.Size() // lets the client send the file with sendfile
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
@@ -381,7 +463,7 @@ func pullBlob(base, repo string, d digest.Digest, dst string) error {
 		return err
 	}
 	v := d.Verifier()
-	if _, err := io.Copy(out, io.TeeReader(resp.Body, v)); err != nil {
+	if _, err := io.CopyBuffer(struct{ io.Writer }{out}, io.TeeReader(resp.Body, v), make([]byte, 1<<20)); err != nil {
 		out.Close()
 		return err
 	}
@@ -478,6 +560,47 @@ func (r *rss) stop() int64 {
 	close(r.done)
 	r.wg.Wait()
 	return r.peak
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+// clockTick is USER_HZ, the unit of /proc CPU times.
+const clockTick = 100
+
+// procCPU is a process's user+system CPU time in seconds.
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command (which may hold spaces) in parentheses.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	s, _ := strconv.ParseFloat(f[12], 64)
+	return (u + s) / clockTick
+}
+
+// machineCPU is the machine's busy (not idle, not iowait, not stolen) and
+// stolen CPU time in seconds, summed over cores.
+func machineCPU() (busy, stolen float64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	if len(f) < 9 {
+		return 0, 0
+	}
+	v := func(i int) float64 { x, _ := strconv.ParseFloat(f[i], 64); return x / clockTick }
+	return v(1) + v(2) + v(3) + v(6) + v(7), v(8)
 }
 
 func numCPU() int {

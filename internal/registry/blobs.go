@@ -82,6 +82,9 @@ func (r *Registry) serveUpload(w http.ResponseWriter, req *http.Request, name, r
 			r.access.touch(d)
 		}
 	}
+	if req.Method == http.MethodPatch || req.Method == http.MethodPut || (req.Method == http.MethodPost && dg != "") {
+		withReadAhead(req)
+	}
 	switch {
 	case req.Method == http.MethodPost && rest == "" && mount != "":
 		r.mountBlob(w, req, name, mount)
