@@ -27,6 +27,12 @@ const (
 	hdrContentLength
 	hdrTransferEncoding
 	hdrConnection
+	// Request fields whose semantics the fast path leaves to net/http; in
+	// a response, Te and Upgrade are hop-by-hop and the others pass.
+	hdrTE
+	hdrUpgrade
+	hdrTrailer
+	hdrExpect
 )
 
 // maxHeadFields bounds the fields a fast-path head may have; more go the
@@ -158,7 +164,7 @@ func parseRequestHead(b []byte, h *reqHead) bool {
 		}
 		name := b[f.name[0]:f.name[1]]
 		val := b[f.val[0]:f.val[1]]
-		f.kind = requestFieldKind(name)
+		f.kind = fieldKind(name)
 		switch f.kind {
 		case hdrHost:
 			if h.host >= 0 || !validHost(val) {
@@ -198,11 +204,8 @@ func parseRequestHead(b []byte, h *reqHead) bool {
 			h.cookie = true
 		case hdrUserAgent:
 			h.ua = h.n
-		case hdrOther:
-			// Fields whose semantics the fast path does not implement.
-			if equalFold(name, "Expect") || equalFold(name, "Te") || equalFold(name, "Trailer") || equalFold(name, "Upgrade") {
-				return false
-			}
+		case hdrTE, hdrUpgrade, hdrTrailer, hdrExpect:
+			return false
 		}
 		h.fields[h.n] = f
 		h.n++
@@ -279,7 +282,7 @@ func parseResponseHead(b []byte, r *respHead) bool {
 		}
 		name := b[f.name[0]:f.name[1]]
 		val := b[f.val[0]:f.val[1]]
-		f.kind = responseFieldKind(name)
+		f.kind = fieldKind(name)
 		switch f.kind {
 		case hdrContentLength:
 			n, ok := parseLength(val)
@@ -379,8 +382,13 @@ func parseField(b []byte, line [2]int32) (field, bool) {
 	}, true
 }
 
-func requestFieldKind(name []byte) hdrKind {
+// fieldKind classifies a field name, for requests and responses alike.
+func fieldKind(name []byte) hdrKind {
 	switch len(name) {
+	case 2:
+		if equalFold(name, "Te") {
+			return hdrTE
+		}
 	case 4:
 		if equalFold(name, "Host") {
 			return hdrHost
@@ -388,6 +396,16 @@ func requestFieldKind(name []byte) hdrKind {
 	case 6:
 		if equalFold(name, "Cookie") {
 			return hdrCookie
+		}
+		if equalFold(name, "Expect") {
+			return hdrExpect
+		}
+	case 7:
+		if equalFold(name, "Upgrade") {
+			return hdrUpgrade
+		}
+		if equalFold(name, "Trailer") {
+			return hdrTrailer
 		}
 	case 10:
 		if equalFold(name, "Connection") {
@@ -411,11 +429,11 @@ func requestFieldKind(name []byte) hdrKind {
 			return hdrTrace
 		}
 	case 16:
-		if equalFold(name, "Proxy-Connection") || equalFold(name, "X-Forwarded-Port") {
-			if name[0] == 'X' || name[0] == 'x' {
-				return hdrForwardedProto
-			}
+		if equalFold(name, "Proxy-Connection") {
 			return hdrHop
+		}
+		if equalFold(name, "X-Forwarded-Port") {
+			return hdrForwardedProto
 		}
 	case 17:
 		if equalFold(name, "Transfer-Encoding") {
@@ -423,47 +441,6 @@ func requestFieldKind(name []byte) hdrKind {
 		}
 		if equalFold(name, "X-Forwarded-Proto") {
 			return hdrForwardedProto
-		}
-	case 18:
-		if equalFold(name, "Proxy-Authenticate") {
-			return hdrHop
-		}
-	case 19:
-		if equalFold(name, "Proxy-Authorization") {
-			return hdrHop
-		}
-	}
-	return hdrOther
-}
-
-func responseFieldKind(name []byte) hdrKind {
-	switch len(name) {
-	case 2:
-		if equalFold(name, "Te") {
-			return hdrHop
-		}
-	case 7:
-		if equalFold(name, "Upgrade") {
-			return hdrHop
-		}
-	case 10:
-		if equalFold(name, "Connection") {
-			return hdrConnection
-		}
-		if equalFold(name, "Keep-Alive") {
-			return hdrHop
-		}
-	case 14:
-		if equalFold(name, "Content-Length") {
-			return hdrContentLength
-		}
-	case 16:
-		if equalFold(name, "Proxy-Connection") {
-			return hdrHop
-		}
-	case 17:
-		if equalFold(name, "Transfer-Encoding") {
-			return hdrTransferEncoding
 		}
 	case 18:
 		if equalFold(name, "Proxy-Authenticate") {

@@ -209,8 +209,12 @@ func (l *listener) forwardFast(hc *h1conn, lc *listenerConfig, a *action, h *req
 		bw.WriteString("\r\n")
 		for i := 0; i < rh.n; i++ {
 			f := &rh.fields[i]
-			if f.hopByNamed || f.kind == hdrHop || f.kind == hdrConnection || f.kind == hdrTransferEncoding ||
-				(f.kind == hdrContentLength && rh.chunked) {
+			switch {
+			case f.hopByNamed, f.kind == hdrContentLength && rh.chunked:
+				continue
+			}
+			switch f.kind {
+			case hdrHop, hdrTE, hdrUpgrade, hdrConnection, hdrTransferEncoding:
 				continue
 			}
 			bw.Write(rh.fieldLine(i))
