@@ -30,12 +30,12 @@ func (l *listener) serveFast(hc *h1conn, lc *listenerConfig, h *reqHead, n int) 
 	}
 	switch a.kind {
 	case actFixed:
+		if h.contentLength > 0 {
+			return false, errHandOff // let net/http read and discard the body
+		}
 		if l.b.accessLog != nil {
 			l.b.accessLog.write(&logEntry{at: start, port: lc.port, client: hc.remote(), method: h.str(h.method), uri: h.str(h.target),
 				proto: "HTTP/1.1", elbStatus: a.status, reqProc: -1, targetProc: -1, respProc: -1})
-		}
-		if h.contentLength > 0 {
-			return false, errHandOff // let net/http read and discard the body
 		}
 		keep := !h.close && !l.closing.Load()
 		writeFixedFast(hc.bw, a, keep, h.methodIs(http.MethodHead))
