@@ -163,12 +163,19 @@ func (sm *sampler) finish(t *testing.T) {
 func (e *dockerEnv) countTasks(service string) (live, healthy int, err error) {
 	ctx := context.Background()
 	var arns []string
+	seen := map[string]bool{}
 	for _, ds := range []types.DesiredStatus{types.DesiredStatusRunning, types.DesiredStatusStopped} {
 		out, err := e.ecs.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(e.cluster), ServiceName: aws.String(service), DesiredStatus: ds})
 		if err != nil {
 			return 0, 0, err
 		}
-		arns = append(arns, out.TaskArns...)
+		// A task told to stop between the two lists is in both: count it once.
+		for _, a := range out.TaskArns {
+			if !seen[a] {
+				seen[a] = true
+				arns = append(arns, a)
+			}
+		}
 	}
 	for i := 0; i < len(arns); i += 100 {
 		d, err := e.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(e.cluster), Tasks: arns[i:min(i+100, len(arns))]})
