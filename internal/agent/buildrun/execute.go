@@ -20,9 +20,10 @@ const (
 	cacheCustom = "LOCAL_CUSTOM_CACHE"
 )
 
-// execute runs one build from PROVISIONING to COMPLETED. It returns once
-// the final state is reported (or the report gave up) and every process
-// and container of the build is gone.
+// execute runs one build from PROVISIONING to COMPLETED. The build
+// container and the workspace are removed before the final state is
+// reported, so a client that sees the build complete finds nothing of it
+// left running; execute returns once that report is sent or given up.
 func (r *Runner) execute(ctx context.Context, d agentapi.DesiredBuild) {
 	b := d.Build
 	log := r.logger.With("build", b.ID)
@@ -38,9 +39,11 @@ func (r *Runner) execute(ctx context.Context, d agentapi.DesiredBuild) {
 	rep.put(p.state())
 	out.agent("Running on wharf agent " + r.cfg.Instance)
 	ws := filepath.Join(r.cfg.WorkDir, workspaceName(b.ID))
-	defer os.RemoveAll(ws)
 	env, err := r.provision(ctx, &b, ws, out)
-	defer env.cleanup()
+	release := func() {
+		env.cleanup()
+		_ = os.RemoveAll(ws)
+	}
 	if err != nil {
 		c := &model.BuildPhaseContext{StatusCode: "CLIENT_ERROR", Message: err.Error()}
 		out.agent("Phase complete: PROVISIONING State: FAILED")
@@ -51,6 +54,7 @@ func (r *Runner) execute(ctx context.Context, d agentapi.DesiredBuild) {
 		}
 		p.end(phaseProvisioning, status, now(), c)
 		p.complete(status, now(), nil)
+		release()
 		rep.final(p.state())
 		return
 	}
@@ -118,6 +122,7 @@ func (r *Runner) execute(ctx context.Context, d agentapi.DesiredBuild) {
 		p.st.Exported = append(p.st.Exported, model.BuildVariable{Name: name, Value: res.Exported[name]})
 	}
 	p.complete(res.Status, now(), nil)
+	release()
 	rep.final(p.state())
 	log.Info("build finished", "status", res.Status)
 }
