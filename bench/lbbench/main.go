@@ -164,16 +164,20 @@ func runIdle(addr string, n int) error {
 // ---- orchestration ----
 
 type result struct {
-	Requests   int64   `json:"requests"`
-	DurationUS int64   `json:"duration_us"`
-	Errors     int64   `json:"errors"`
-	Non2xx     int64   `json:"non2xx"`
-	P50        float64 `json:"p50"`
-	P99        float64 `json:"p99"`
-	P999       float64 `json:"p999"`
+	CPU        time.Duration `json:"-"` // the proxy's CPU time during the run (0: not measured)
+	Requests   int64         `json:"requests"`
+	DurationUS int64         `json:"duration_us"`
+	Errors     int64         `json:"errors"`
+	Non2xx     int64         `json:"non2xx"`
+	P50        float64       `json:"p50"`
+	P99        float64       `json:"p99"`
+	P999       float64       `json:"p999"`
 }
 
 func (r result) rps() float64 { return float64(r.Requests) / (float64(r.DurationUS) / 1e6) }
+
+// cpuPerReq is the proxy's CPU time per request in µs.
+func (r result) cpuPerReq() float64 { return float64(r.CPU.Microseconds()) / float64(r.Requests) }
 
 const wrkReport = `
 done = function(summary, latency, requests)
@@ -307,12 +311,15 @@ func runBench(o benchOpts) error {
 	}
 	defer rpSrv.Close()
 
-	targets := []struct{ name, url string }{
-		{"direct", fmt.Sprintf("http://127.0.0.1:%d/", bePorts[0])},
-		{"nginx", fmt.Sprintf("http://127.0.0.1:%d/", nginxPort)},
-		{"wharf", fmt.Sprintf("http://127.0.0.1:%d/", wharfPort)},
-		{"wharf-nethttp", fmt.Sprintf("http://127.0.0.1:%d/", stdPort)},
-		{"reverseproxy", fmt.Sprintf("http://127.0.0.1:%d/", rpPort)},
+	targets := []struct {
+		name, url string
+		cpu       func() time.Duration // the proxy's CPU time so far; nil: none
+	}{
+		{"direct", fmt.Sprintf("http://127.0.0.1:%d/", bePorts[0]), nil},
+		{"nginx", fmt.Sprintf("http://127.0.0.1:%d/", nginxPort), nginx.cpu},
+		{"wharf", fmt.Sprintf("http://127.0.0.1:%d/", wharfPort), selfCPU},
+		{"wharf-nethttp", fmt.Sprintf("http://127.0.0.1:%d/", stdPort), selfCPU},
+		{"reverseproxy", fmt.Sprintf("http://127.0.0.1:%d/", rpPort), selfCPU},
 	}
 	if o.only != "" {
 		keep := targets[:0]
@@ -337,18 +344,25 @@ func runBench(o benchOpts) error {
 	runs := map[string][]result{}
 	for rep := 0; rep < o.reps; rep++ {
 		for _, t := range targets {
+			var cpu0 time.Duration
+			if t.cpu != nil {
+				cpu0 = t.cpu()
+			}
 			r, err := runWrk(o.threads, o.conns, o.duration, script, t.url)
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
-			fmt.Fprintf(os.Stderr, "run %d %-12s %9.0f req/s p50 %.3f ms p99 %.3f ms errors %d non2xx %d (load %.2f)\n",
-				rep+1, t.name, r.rps(), r.P50/1000, r.P99/1000, r.Errors, r.Non2xx, loadAvg())
+			if t.cpu != nil {
+				r.CPU = t.cpu() - cpu0
+			}
+			fmt.Fprintf(os.Stderr, "run %d %-12s %9.0f req/s p50 %.3f ms p99 %.3f ms %5.1f µs CPU/req errors %d non2xx %d (load %.2f)\n",
+				rep+1, t.name, r.rps(), r.P50/1000, r.P99/1000, r.cpuPerReq(), r.Errors, r.Non2xx, loadAvg())
 			runs[t.name] = append(runs[t.name], r)
 		}
 	}
 	med := map[string]result{}
-	fmt.Println("| target | req/s | p50 ms | p99 ms | p99.9 ms | errors | vs nginx req/s | p50 over direct |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| target | req/s | p50 ms | p99 ms | p99.9 ms | errors | vs nginx req/s | p50 over direct | proxy CPU µs/req (median of runs) |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, t := range targets {
 		rs := runs[t.name]
 		sort.Slice(rs, func(i, j int) bool { return rs[i].rps() < rs[j].rps() })
@@ -368,7 +382,16 @@ func runBench(o benchOpts) error {
 		for _, r := range runs[t.name] {
 			errs += r.Errors + r.Non2xx
 		}
-		fmt.Printf("| %s | %.0f | %.3f | %.3f | %.3f | %d | %s | %s |\n", t.name, m.rps(), m.P50/1000, m.P99/1000, m.P999/1000, errs, vsNginx, overDirect)
+		cpu := "–"
+		if t.cpu != nil {
+			var per []float64
+			for _, r := range runs[t.name] {
+				per = append(per, r.cpuPerReq())
+			}
+			sort.Float64s(per)
+			cpu = fmt.Sprintf("%.1f", per[len(per)/2])
+		}
+		fmt.Printf("| %s | %.0f | %.3f | %.3f | %.3f | %d | %s | %s | %s |\n", t.name, m.rps(), m.P50/1000, m.P99/1000, m.P999/1000, errs, vsNginx, overDirect, cpu)
 	}
 
 	// Added latency without queueing: one connection, one request at a time.
@@ -720,26 +743,64 @@ func (n *nginxProc) stop() {
 	}
 }
 
-// rss sums the resident memory of the nginx master and its workers.
-func (n *nginxProc) rss() int64 {
-	total := rss(n.cmd.Process.Pid)
+// pids lists the nginx master and its workers.
+func (n *nginxProc) pids() []int {
+	master := n.cmd.Process.Pid
+	pids := []int{master}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		if i := strings.LastIndexByte(s, ')'); i > 0 {
-			f := strings.Fields(s[i+1:])
-			if len(f) > 2 && f[1] == strconv.Itoa(n.cmd.Process.Pid) {
-				total += rss(pid)
-			}
+		if f := procStat(pid); len(f) > 2 && f[1] == strconv.Itoa(master) {
+			pids = append(pids, pid)
 		}
 	}
+	return pids
+}
+
+// rss sums the resident memory of the nginx master and its workers.
+func (n *nginxProc) rss() int64 {
+	var total int64
+	for _, pid := range n.pids() {
+		total += rss(pid)
+	}
 	return total
+}
+
+// cpu is the CPU time (user+system) nginx has used so far.
+func (n *nginxProc) cpu() time.Duration {
+	var ticks int64
+	for _, pid := range n.pids() {
+		if f := procStat(pid); len(f) > 12 {
+			u, _ := strconv.ParseInt(f[11], 10, 64)
+			s, _ := strconv.ParseInt(f[12], 10, 64)
+			ticks += u + s
+		}
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
+}
+
+// procStat returns the fields of /proc/<pid>/stat after the command name
+// (f[0] is field 3, the state).
+func procStat(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(s[i+1:])
+}
+
+// selfCPU is the CPU time (user+system) of this process: the in-process
+// proxies (backends and wrk run in other processes).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

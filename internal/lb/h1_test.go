@@ -74,6 +74,13 @@ func (rb *rawBackend) serve(c net.Conn) {
 		rb.seen = append(rb.seen, r)
 		rb.bodies = append(rb.bodies, string(body))
 		rb.mu.Unlock()
+		switch r.URL.Path {
+		case "/slow":
+			time.Sleep(100 * time.Millisecond)
+		case "/drop":
+			// Keep-alive, then the target closes the idle connection.
+			time.AfterFunc(20*time.Millisecond, func() { c.Close() })
+		}
 		out, ok := rawResponses[r.URL.Path]
 		if !ok {
 			out = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\necho"
@@ -401,4 +408,98 @@ func TestFastPathRetriesReset(t *testing.T) {
 	if failed == 0 {
 		t.Error("POSTs to the resetting target were retried")
 	}
+}
+
+// TestFastPathReadiness: the loop waits for the poller instead of trying
+// a read it expects to block (clientReader, upConn.flushAwait). Each case
+// sends bytes at a moment when such a wait could miss them; the short
+// deadlines make a missed wake-up fail the test rather than wait for the
+// listener's 60 s idle timeout.
+func TestFastPathReadiness(t *testing.T) {
+	rb := newRawBackend(t)
+	b := newTestBalancer(t, Options{HealthCheckInterval: time.Hour})
+	port := freePort(t)
+	if err := b.Apply(newCfg(1).group(testTG, nil, rb.target()).listener(port, forward(testTG)).cfg); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthy(t, b, testTG, 1)
+	dial := func(t *testing.T) (net.Conn, *bufio.Reader) {
+		c, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		return c, bufio.NewReader(c)
+	}
+	expect := func(t *testing.T, br *bufio.Reader, want string) {
+		t.Helper()
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("want %q: %v", want, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if string(body) != want {
+			t.Fatalf("body %q, want %q", body, want)
+		}
+	}
+	gap := func() { time.Sleep(30 * time.Millisecond) }
+
+	t.Run("head in pieces", func(t *testing.T) {
+		c, br := dial(t)
+		for _, part := range []string{"GET /len HT", "TP/1.1\r\nHost: h\r\n", "\r\n"} {
+			io.WriteString(c, part)
+			gap()
+		}
+		expect(t, br, "hello")
+	})
+	t.Run("body after the head", func(t *testing.T) {
+		c, br := dial(t)
+		io.WriteString(c, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n\r\n")
+		gap()
+		io.WriteString(c, "pay")
+		gap()
+		io.WriteString(c, "load")
+		expect(t, br, "echo")
+		if _, got := rb.last(); got != "payload" {
+			t.Fatalf("target got %q", got)
+		}
+		// and the connection goes on
+		io.WriteString(c, "GET /len HTTP/1.1\r\nHost: h\r\n\r\n")
+		expect(t, br, "hello")
+	})
+	t.Run("next request while one is served", func(t *testing.T) {
+		// The second request arrives after the loop read the first and
+		// before it looks for the next: its readiness event must not be
+		// lost on the way.
+		c, br := dial(t)
+		io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
+		gap()
+		io.WriteString(c, "GET /len HTTP/1.1\r\nHost: h\r\n\r\n")
+		expect(t, br, "echo")
+		expect(t, br, "hello")
+	})
+	t.Run("keep-alive after a pause", func(t *testing.T) {
+		c, br := dial(t)
+		for i := 0; i < 3; i++ {
+			io.WriteString(c, "GET /len HTTP/1.1\r\nHost: h\r\n\r\n")
+			expect(t, br, "hello")
+			gap()
+		}
+	})
+	t.Run("target closed the pooled connection", func(t *testing.T) {
+		// The target's FIN arrives while the connection is pooled; the
+		// next request's wait must end with the reset it gets, and the
+		// request is sent again on a new connection.
+		c, br := dial(t)
+		io.WriteString(c, "GET /drop HTTP/1.1\r\nHost: h\r\n\r\n")
+		expect(t, br, "echo")
+		time.Sleep(100 * time.Millisecond)
+		conns := rb.conns.Load()
+		io.WriteString(c, "GET /len HTTP/1.1\r\nHost: h\r\n\r\n")
+		expect(t, br, "hello")
+		if rb.conns.Load() == conns {
+			t.Fatal("served without a new target connection: the test did not hit a closed pooled one")
+		}
+	})
 }

@@ -117,8 +117,8 @@ func (l *listener) forwardFast(hc *h1conn, lc *listenerConfig, a *action, h *req
 			break
 		}
 		sent = time.Now()
-		uc, rn, err = t.up.exchange(idem, func(bw *bufio.Writer) error {
-			return writeRequest(bw, h, hc, lc, size, start, e)
+		uc, rn, err = t.up.exchange(idem, func(bw *bufio.Writer) {
+			writeRequest(bw, h, hc, lc, size, start, e)
 		})
 		if err == nil {
 			break
@@ -289,8 +289,9 @@ func (l *listener) forwardFast(hc *h1conn, lc *listenerConfig, a *action, h *req
 
 // writeRequest writes the forwarded request: the client's request line
 // and fields minus hop-by-hop ones, the X-Forwarded-* fields, a trace id
-// when the client sent none, and the body (already buffered).
-func writeRequest(bw *bufio.Writer, h *reqHead, hc *h1conn, lc *listenerConfig, size int, start time.Time, e *logEntry) error {
+// when the client sent none, and the body (already buffered), into bw;
+// exchange sends it.
+func writeRequest(bw *bufio.Writer, h *reqHead, hc *h1conn, lc *listenerConfig, size int, start time.Time, e *logEntry) {
 	b := h.buf
 	line, _, _ := cutLine(b, 0)
 	bw.Write(b[:line[1]+2])
@@ -329,7 +330,6 @@ func writeRequest(bw *bufio.Writer, h *reqHead, hc *h1conn, lc *listenerConfig, 
 		// The body follows the head in the same buffer (serveFast peeked it).
 		bw.Write(b[len(b):size])
 	}
-	return bw.Flush()
 }
 
 // exchange sends a request on a pooled (or new) connection and waits for
@@ -338,14 +338,15 @@ func writeRequest(bw *bufio.Writer, h *reqHead, hc *h1conn, lc *listenerConfig, 
 // arrived is replaced once for an idempotent request, as net/http does; a
 // non-idempotent one is only sent on a pooled connection the target has
 // not closed. A dial error is returned as is (isDialError).
-func (u *upstream) exchange(idempotent bool, write func(*bufio.Writer) error) (*upConn, int, error) {
+func (u *upstream) exchange(idempotent bool, write func(*bufio.Writer)) (*upConn, int, error) {
 	for attempt := 0; ; attempt++ {
 		uc, err := u.getFast(!idempotent)
 		if err != nil {
 			return nil, 0, err
 		}
 		uc.refreshDeadline(u.timeout)
-		err = write(uc.bw)
+		write(uc.bw)
+		err = uc.flushAwait() // also reports a failed write of an earlier part
 		n := 0
 		if err == nil {
 			n, err = peekHead(uc.br)
@@ -406,7 +407,7 @@ func (u *upstream) getFast(checkAlive bool) (*upConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &upConn{c: c, br: bufio.NewReaderSize(c, upstreamBufSize), bw: bufio.NewWriterSize(c, 4096)}, nil
+	return newUpConn(c), nil
 }
 
 // connAlive peeks at an idle connection without blocking: a connection

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -33,9 +34,81 @@ type upConn struct {
 	since    time.Time // pooled since
 	deadline time.Time // read deadline last set (refreshDeadline)
 	c        net.Conn
+	rc       syscall.RawConn // nil: flushAwait is a plain flush
 	br       *bufio.Reader
-	bw       *bufio.Writer
+	bw       *bufio.Writer // writes through upWriter
 	reused   bool
+	armed    bool // the next write to c is the request's last (flushAwait)
+}
+
+func newUpConn(c net.Conn) *upConn {
+	uc := &upConn{c: c, br: bufio.NewReaderSize(c, upstreamBufSize)}
+	if sc, ok := c.(syscall.Conn); ok {
+		uc.rc, _ = sc.SyscallConn()
+	}
+	uc.bw = bufio.NewWriterSize(upWriter{uc}, 4096)
+	return uc
+}
+
+// flushAwait sends the rest of a request and returns once the target's
+// answer can be read (or the read deadline passed, or the connection
+// failed: the read that follows reports it).
+//
+// It saves a read(2) per request. A plain Write and Read try read(2) first
+// and, the response not being there yet, get EAGAIN before parking in the
+// netpoller. Here the last write(2) of the request happens inside
+// RawConn.Read, after the poller's read readiness was reset, so the
+// response's arrival is the event that wakes the goroutine and the next
+// read(2) finds it. Nothing the target sends can be missed: an answer
+// cannot precede the request, and a target that closed the idle connection
+// earlier answers the write with a reset, which is an event too.
+func (uc *upConn) flushAwait() error {
+	if uc.rc == nil || uc.bw.Buffered() == 0 {
+		return uc.bw.Flush()
+	}
+	uc.armed = true
+	err := uc.bw.Flush()
+	uc.armed = false
+	return err
+}
+
+// upWriter is the writer under upConn.bw.
+type upWriter struct{ uc *upConn }
+
+func (w upWriter) Write(p []byte) (int, error) {
+	uc := w.uc
+	if !uc.armed {
+		return uc.c.Write(p)
+	}
+	uc.armed = false
+	n, waiting := 0, false
+	err := uc.rc.Read(func(fd uintptr) bool {
+		if waiting {
+			return true
+		}
+		for {
+			m, err := syscall.Write(int(fd), p[n:])
+			if m > 0 {
+				n += m
+			}
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil || n == len(p) {
+				break
+			}
+		}
+		// A short or failed write: the rest goes the usual way, which
+		// also reports the error as net does.
+		waiting = n == len(p)
+		return !waiting
+	})
+	if n < len(p) {
+		m, werr := uc.c.Write(p[n:])
+		return n + m, werr
+	}
+	_ = err // the request is sent; the read that follows meets the deadline or the failure
+	return n, nil
 }
 
 func newUpstream(addr string, timeout time.Duration) *upstream {
@@ -56,7 +129,7 @@ func (u *upstream) get(r *http.Request) (*upConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &upConn{c: c, br: bufio.NewReaderSize(c, upstreamBufSize), bw: bufio.NewWriterSize(c, 4096)}, nil
+	return newUpConn(c), nil
 }
 
 const upstreamIdleTimeout = 90 * time.Second
