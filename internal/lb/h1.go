@@ -127,7 +127,7 @@ func (l *listener) serveConn(hc *h1conn) {
 		}
 		l.track(hc, false)
 	}()
-	src := &clientReader{c: hc.c, fd: -1}
+	src := &clientIO{c: hc.c, fd: -1}
 	hc.br = bufio.NewReaderSize(src, clientBufSize)
 	var rc syscall.RawConn
 	if sc, ok := hc.c.(syscall.Conn); ok {
@@ -138,7 +138,7 @@ func (l *listener) serveConn(hc *h1conn) {
 		return
 	}
 	// The loop runs inside RawConn.Read, which waits for the poller's
-	// read events between calls of the function: see clientReader.
+	// read events between calls of the function: see clientIO.
 	serve := func(fd uintptr) bool {
 		src.fd, src.drained = int(fd), false
 		out = l.serveRequests(hc, src)
@@ -162,7 +162,7 @@ const (
 
 // serveRequests serves requests from hc.br until the connection ends, is
 // handed off, or needs bytes the client has not sent yet.
-func (l *listener) serveRequests(hc *h1conn, src *clientReader) int {
+func (l *listener) serveRequests(hc *h1conn, src *clientIO) int {
 	for {
 		if hc.br.Buffered() == 0 {
 			hc.refreshDeadline(l.cfg.Load().idle)
@@ -185,7 +185,7 @@ func (l *listener) serveRequests(hc *h1conn, src *clientReader) int {
 		head, _ := hc.br.Peek(n)
 		hc.s = scratchPool.Get().(*scratch)
 		hc.bw = &hc.s.bw
-		hc.bw.Reset(hc.c)
+		hc.bw.Reset(src)
 		keep := false
 		if parseRequestHead(head, &hc.s.req) {
 			keep, err = l.serveFast(hc, lc, &hc.s.req, n)
@@ -210,10 +210,11 @@ func (l *listener) serveRequests(hc *h1conn, src *clientReader) int {
 	}
 }
 
-// clientReader reads a client connection under its bufio.Reader. Inside
-// RawConn.Read (fd set) it reads the socket itself and, where the read
-// would block, returns errWouldBlock instead of waiting: the loop then
-// returns to RawConn.Read, which waits for the poller.
+// clientIO reads and writes a client connection under its bufio.Reader
+// and Writer. Inside RawConn.Read (fd set) it uses the socket itself
+// (rawio.go) and, where a read would block, returns errWouldBlock instead
+// of waiting: the loop then returns to RawConn.Read, which waits for the
+// poller.
 //
 // That saves a read(2) per request. net.Conn.Read resets the poller's
 // readiness and tries read(2) first, which between keep-alive requests is
@@ -222,37 +223,49 @@ func (l *listener) serveRequests(hc *h1conn, src *clientReader) int {
 // returned less than asked for is taken to have drained the socket (data
 // arriving after it is an event the next wait sees), and the next read
 // waits for that event instead of trying first.
-type clientReader struct {
+type clientIO struct {
 	c       net.Conn
-	fd      int  // -1: outside RawConn.Read, read c
+	fd      int  // -1: outside RawConn.Read, use c
 	drained bool // the last read returned less than asked for
 }
 
 var errWouldBlock = errors.New("lb: read would block")
 
-func (r *clientReader) Read(p []byte) (int, error) {
+func (r *clientIO) Read(p []byte) (int, error) {
 	if r.fd < 0 {
 		return r.c.Read(p)
 	}
 	if r.drained || len(p) == 0 {
 		return 0, errWouldBlock
 	}
-	for {
-		n, err := syscall.Read(r.fd, p)
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
-			r.drained = true
-			return 0, errWouldBlock
-		case err != nil:
-			return 0, &net.OpError{Op: "read", Net: "tcp", Addr: r.c.RemoteAddr(), Err: os.NewSyscallError("read", err)}
-		case n == 0:
-			return 0, io.EOF
+	n, e := rawRead(r.fd, p)
+	switch {
+	case e == syscall.EAGAIN:
+		r.drained = true
+		return 0, errWouldBlock
+	case e != 0:
+		return 0, &net.OpError{Op: "read", Net: "tcp", Addr: r.c.RemoteAddr(), Err: os.NewSyscallError("read", e)}
+	case n == 0:
+		return 0, io.EOF
+	}
+	r.drained = n < len(p)
+	return n, nil
+}
+
+// Write writes what the socket takes at once; the rest (a full send
+// buffer) and errors go through c, which waits and reports as net does.
+func (r *clientIO) Write(p []byte) (int, error) {
+	n := 0
+	if r.fd >= 0 && len(p) > 0 {
+		if m, e := rawWrite(r.fd, p); e == 0 {
+			n = m
 		}
-		r.drained = n < len(p)
+	}
+	if n == len(p) {
 		return n, nil
 	}
+	m, err := r.c.Write(p[n:])
+	return n + m, err
 }
 
 // refreshDeadline keeps the connection's read deadline at most idle ahead.

@@ -411,7 +411,7 @@ func TestFastPathRetriesReset(t *testing.T) {
 }
 
 // TestFastPathReadiness: the loop waits for the poller instead of trying
-// a read it expects to block (clientReader, upConn.flushAwait). Each case
+// a read it expects to block (clientIO, upConn.flushAwait). Each case
 // sends bytes at a moment when such a wait could miss them; the short
 // deadlines make a missed wake-up fail the test rather than wait for the
 // listener's 60 s idle timeout.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -39,13 +40,18 @@ type upConn struct {
 	bw       *bufio.Writer // writes through upWriter
 	reused   bool
 	armed    bool // the next write to c is the request's last (flushAwait)
+	// answered: flushAwait saw the answer arrive on socket fd; the next
+	// read is a plain read(2) (rawio.go).
+	answered bool
+	fd       int
 }
 
 func newUpConn(c net.Conn) *upConn {
-	uc := &upConn{c: c, br: bufio.NewReaderSize(c, upstreamBufSize)}
+	uc := &upConn{c: c}
 	if sc, ok := c.(syscall.Conn); ok {
 		uc.rc, _ = sc.SyscallConn()
 	}
+	uc.br = bufio.NewReaderSize(upReader{uc}, upstreamBufSize)
 	uc.bw = bufio.NewWriterSize(upWriter{uc}, 4096)
 	return uc
 }
@@ -84,19 +90,11 @@ func (w upWriter) Write(p []byte) (int, error) {
 	n, waiting := 0, false
 	err := uc.rc.Read(func(fd uintptr) bool {
 		if waiting {
+			uc.fd = int(fd)
 			return true
 		}
-		for {
-			m, err := syscall.Write(int(fd), p[n:])
-			if m > 0 {
-				n += m
-			}
-			if err == syscall.EINTR {
-				continue
-			}
-			if err != nil || n == len(p) {
-				break
-			}
+		if m, e := rawWrite(int(fd), p); e == 0 {
+			n = m
 		}
 		// A short or failed write: the rest goes the usual way, which
 		// also reports the error as net does.
@@ -107,7 +105,30 @@ func (w upWriter) Write(p []byte) (int, error) {
 		m, werr := uc.c.Write(p[n:])
 		return n + m, werr
 	}
-	_ = err // the request is sent; the read that follows meets the deadline or the failure
+	// The request is sent. If the wait failed (deadline, closed), the
+	// read that follows meets the same failure.
+	uc.answered = err == nil
+	return n, nil
+}
+
+// upReader is the reader under upConn.br.
+type upReader struct{ uc *upConn }
+
+func (r upReader) Read(p []byte) (int, error) {
+	uc := r.uc
+	if !uc.answered || len(p) == 0 {
+		return uc.c.Read(p)
+	}
+	uc.answered = false
+	n, e := rawRead(uc.fd, p)
+	switch {
+	case e == syscall.EAGAIN:
+		return uc.c.Read(p) // a wake-up without data: wait as usual
+	case e != 0:
+		return 0, &net.OpError{Op: "read", Net: "tcp", Addr: uc.c.RemoteAddr(), Err: os.NewSyscallError("read", e)}
+	case n == 0:
+		return 0, io.EOF
+	}
 	return n, nil
 }
 
@@ -134,8 +155,10 @@ func (u *upstream) get(r *http.Request) (*upConn, error) {
 
 const upstreamIdleTimeout = 90 * time.Second
 
-func (u *upstream) put(uc *upConn) {
-	uc.since = time.Now()
+// put pools uc. now is when its last response started or later (an
+// earlier time only makes the connection look older to the stale check).
+func (u *upstream) put(uc *upConn, now time.Time) {
+	uc.since = now
 	var stale *upConn
 	u.mu.Lock()
 	if u.closed || len(u.idle) >= maxIdlePerTarget {
@@ -193,7 +216,7 @@ func (u *upstream) roundTrip(out *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		uc.refreshDeadline(u.timeout)
+		uc.refreshDeadline(u.timeout, time.Now())
 		err = out.Write(uc.bw)
 		if err == nil {
 			err = uc.bw.Flush()
@@ -255,7 +278,7 @@ func (b *upBody) Read(p []byte) (int, error) {
 	if err == io.EOF {
 		b.done = true
 		if b.keep {
-			b.u.put(b.uc)
+			b.u.put(b.uc, time.Now())
 		} else {
 			b.uc.c.Close()
 		}
