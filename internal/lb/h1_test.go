@@ -35,6 +35,7 @@ var rawResponses = map[string]string{
 	"/until":   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nstreamed until close",
 	"/big":     "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("b", 10<<10) + "\r\nContent-Length: 3\r\n\r\nbig",
 	"/broken":  "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this",
+	"/large":   "HTTP/1.1 200 OK\r\nContent-Length: 4194304\r\n\r\n" + strings.Repeat("z", 4<<20),
 }
 
 func newRawBackend(t *testing.T) *rawBackend {
@@ -486,6 +487,24 @@ func TestFastPathReadiness(t *testing.T) {
 			expect(t, br, "hello")
 			gap()
 		}
+	})
+	t.Run("client reads late", func(t *testing.T) {
+		// A response larger than the socket buffers to a client that
+		// does not read yet: writes that would block go the waiting way.
+		c, br := dial(t)
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "GET /large HTTP/1.1\r\nHost: h\r\n\r\n")
+		time.Sleep(200 * time.Millisecond)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		if err != nil || n != 4<<20 {
+			t.Fatalf("%d bytes of 4 MiB: %v", n, err)
+		}
+		io.WriteString(c, "GET /len HTTP/1.1\r\nHost: h\r\n\r\n")
+		expect(t, br, "hello")
 	})
 	t.Run("target closed the pooled connection", func(t *testing.T) {
 		// The target's FIN arrives while the connection is pooled; the
