@@ -17,7 +17,7 @@
 //
 // and drives each with wrk (same threads, connections, duration), -reps
 // times in interleaved order, reporting the median run's requests/s and
-// p50/p99/p99.9. Then: the wharf listener with 100 target groups and 1,000
+// p50/p99/p99.9, and the proxy's CPU time per request (median of the runs). Then: the wharf listener with 100 target groups and 1,000
 // path rules with requests hitting the last rules (vs 1 rule, same script),
 // and the memory per idle keep-alive connection (wharf: Go heap+stacks and
 // RSS; nginx: RSS of master and workers).
