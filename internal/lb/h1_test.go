@@ -96,6 +96,19 @@ func (rb *rawBackend) serve(c net.Conn) {
 	}
 }
 
+// rawListener starts a rawBackend behind a listener forwarding to it and
+// returns the listener's port once the target is healthy.
+func rawListener(t *testing.T) (*rawBackend, int32) {
+	rb := newRawBackend(t)
+	b := newTestBalancer(t, Options{HealthCheckInterval: time.Hour})
+	port := freePort(t)
+	if err := b.Apply(newCfg(1).group(testTG, nil, rb.target()).listener(port, forward(testTG)).cfg); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthy(t, b, testTG, 1)
+	return rb, port
+}
+
 func (rb *rawBackend) target() model.Target {
 	ap := rb.ln.Addr().(*net.TCPAddr)
 	return model.Target{ID: "10.0.0.9", Port: int32(ap.Port), Address: ap.String(), RegisteredAt: t0}
@@ -253,13 +266,7 @@ func TestFastPathWire(t *testing.T) {
 
 // TestFastPathHandsOff checks requests the loop does not serve itself.
 func TestFastPathHandsOff(t *testing.T) {
-	rb := newRawBackend(t)
-	b := newTestBalancer(t, Options{HealthCheckInterval: time.Hour})
-	port := freePort(t)
-	if err := b.Apply(newCfg(1).group(testTG, nil, rb.target()).listener(port, forward(testTG)).cfg); err != nil {
-		t.Fatal(err)
-	}
-	waitHealthy(t, b, testTG, 1)
+	rb, port := rawListener(t)
 	for _, c := range []struct {
 		name, req string
 		status    int
@@ -417,13 +424,7 @@ func TestFastPathRetriesReset(t *testing.T) {
 // deadlines make a missed wake-up fail the test rather than wait for the
 // listener's 60 s idle timeout.
 func TestFastPathReadiness(t *testing.T) {
-	rb := newRawBackend(t)
-	b := newTestBalancer(t, Options{HealthCheckInterval: time.Hour})
-	port := freePort(t)
-	if err := b.Apply(newCfg(1).group(testTG, nil, rb.target()).listener(port, forward(testTG)).cfg); err != nil {
-		t.Fatal(err)
-	}
-	waitHealthy(t, b, testTG, 1)
+	rb, port := rawListener(t)
 	dial := func(t *testing.T) (net.Conn, *bufio.Reader) {
 		c, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
 		if err != nil {
@@ -444,23 +445,25 @@ func TestFastPathReadiness(t *testing.T) {
 			t.Fatalf("body %q, want %q", body, want)
 		}
 	}
-	gap := func() { time.Sleep(30 * time.Millisecond) }
+	// send writes the parts with a pause between them, so each arrives
+	// while the loop waits.
+	send := func(c net.Conn, parts ...string) {
+		for i, part := range parts {
+			if i > 0 {
+				time.Sleep(30 * time.Millisecond)
+			}
+			io.WriteString(c, part)
+		}
+	}
 
 	t.Run("head in pieces", func(t *testing.T) {
 		c, br := dial(t)
-		for _, part := range []string{"GET /len HT", "TP/1.1\r\nHost: h\r\n", "\r\n"} {
-			io.WriteString(c, part)
-			gap()
-		}
+		send(c, "GET /len HT", "TP/1.1\r\nHost: h\r\n", "\r\n")
 		expect(t, br, "hello")
 	})
 	t.Run("body after the head", func(t *testing.T) {
 		c, br := dial(t)
-		io.WriteString(c, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n\r\n")
-		gap()
-		io.WriteString(c, "pay")
-		gap()
-		io.WriteString(c, "load")
+		send(c, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n\r\n", "pay", "load")
 		expect(t, br, "echo")
 		if _, got := rb.last(); got != "payload" {
 			t.Fatalf("target got %q", got)
@@ -474,9 +477,7 @@ func TestFastPathReadiness(t *testing.T) {
 		// before it looks for the next: its readiness event must not be
 		// lost on the way.
 		c, br := dial(t)
-		io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
-		gap()
-		io.WriteString(c, "GET /len HTTP/1.1\r\nHost: h\r\n\r\n")
+		send(c, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n", "GET /len HTTP/1.1\r\nHost: h\r\n\r\n")
 		expect(t, br, "echo")
 		expect(t, br, "hello")
 	})
@@ -485,7 +486,7 @@ func TestFastPathReadiness(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			io.WriteString(c, "GET /len HTTP/1.1\r\nHost: h\r\n\r\n")
 			expect(t, br, "hello")
-			gap()
+			time.Sleep(30 * time.Millisecond)
 		}
 	})
 	t.Run("client reads late", func(t *testing.T) {
