@@ -2,6 +2,7 @@ package lb
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -522,4 +523,83 @@ func TestFastPathReadiness(t *testing.T) {
 			t.Fatal("served without a new target connection: the test did not hit a closed pooled one")
 		}
 	})
+}
+
+// TestFastPathAllocs: a proxied GET on a keep-alive connection, with no
+// rules and no access log, allocates nothing (docs/lb.md). The target and
+// the client are raw loops over fixed buffers, so that every allocation
+// counted is the proxy's.
+func TestFastPathAllocs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	answer := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				var head []byte
+				for {
+					n, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					head = append(head[:0], buf[:n]...)
+					if bytes.Contains(head, []byte("/health")) {
+						io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+						return
+					}
+					c.Write(answer)
+				}
+			}()
+		}
+	}()
+	ap := ln.Addr().(*net.TCPAddr)
+	target := model.Target{ID: "10.0.0.7", Port: int32(ap.Port), Address: ap.String(), RegisteredAt: t0}
+	b := newTestBalancer(t, Options{HealthCheckInterval: time.Hour})
+	port := freePort(t)
+	if err := b.Apply(newCfg(1).group(testTG, nil, target).listener(port, forward(testTG)).cfg); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthy(t, b, testTG, 1)
+	c, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	req := []byte("GET /x HTTP/1.1\r\nHost: h\r\nX-Amzn-Trace-Id: Root=1-00000000-000000000000000000000000\r\n\r\n")
+	buf := make([]byte, 4096)
+	var failed error
+	roundTrip := func() {
+		if _, err := c.Write(req); err != nil {
+			failed = err
+			return
+		}
+		got := 0
+		for got == 0 || !bytes.HasSuffix(buf[:got], []byte("\r\n\r\nok")) {
+			n, err := c.Read(buf[got:])
+			if err != nil {
+				failed = err
+				return
+			}
+			got += n
+		}
+	}
+	for i := 0; i < 20; i++ { // warm the pools
+		roundTrip()
+	}
+	allocs := testing.AllocsPerRun(200, roundTrip)
+	if failed != nil {
+		t.Fatal(failed)
+	}
+	if allocs >= 1 {
+		t.Errorf("%.1f allocations per proxied request, want 0", allocs)
+	}
 }

@@ -44,12 +44,19 @@ type upConn struct {
 	// read is a plain read(2) (rawio.go).
 	answered bool
 	fd       int
+	// The state of upWriter's armed write, and its callback for
+	// RawConn.Read, made once rather than a closure per request.
+	await        func(fd uintptr) bool
+	awaitP       []byte
+	awaitN       int
+	awaitWaiting bool
 }
 
 func newUpConn(c net.Conn) *upConn {
 	uc := &upConn{c: c}
 	if sc, ok := c.(syscall.Conn); ok {
 		uc.rc, _ = sc.SyscallConn()
+		uc.await = uc.awaitStep
 	}
 	uc.br = bufio.NewReaderSize(upReader{uc}, upstreamBufSize)
 	uc.bw = bufio.NewWriterSize(upWriter{uc}, 4096)
@@ -87,20 +94,10 @@ func (w upWriter) Write(p []byte) (int, error) {
 		return uc.c.Write(p)
 	}
 	uc.armed = false
-	n, waiting := 0, false
-	err := uc.rc.Read(func(fd uintptr) bool {
-		if waiting {
-			uc.fd = int(fd)
-			return true
-		}
-		if m, e := rawWrite(int(fd), p); e == 0 {
-			n = m
-		}
-		// A short or failed write: the rest goes the usual way, which
-		// also reports the error as net does.
-		waiting = n == len(p)
-		return !waiting
-	})
+	uc.awaitP, uc.awaitN, uc.awaitWaiting = p, 0, false
+	err := uc.rc.Read(uc.await)
+	n := uc.awaitN
+	uc.awaitP = nil
 	if n < len(p) {
 		m, werr := uc.c.Write(p[n:])
 		return n + m, werr
@@ -109,6 +106,22 @@ func (w upWriter) Write(p []byte) (int, error) {
 	// read that follows meets the same failure.
 	uc.answered = err == nil
 	return n, nil
+}
+
+// awaitStep is called by RawConn.Read: first to write the request's last
+// part, then, once the poller saw the socket readable, to end the wait.
+func (uc *upConn) awaitStep(fd uintptr) bool {
+	if uc.awaitWaiting {
+		uc.fd = int(fd)
+		return true
+	}
+	if m, e := rawWrite(int(fd), uc.awaitP); e == 0 {
+		uc.awaitN = m
+	}
+	// A short or failed write: the rest goes the usual way, which also
+	// reports the error as net does.
+	uc.awaitWaiting = uc.awaitN == len(uc.awaitP)
+	return !uc.awaitWaiting
 }
 
 // upReader is the reader under upConn.br.
