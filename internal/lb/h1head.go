@@ -393,73 +393,48 @@ func parseField(b []byte, line [2]int32) (field, bool) {
 	}, true
 }
 
+// knownFields are the field names the proxy treats specially.
+var knownFields = []struct {
+	name string
+	kind hdrKind
+}{
+	{"Te", hdrTE},
+	{"Host", hdrHost},
+	{"Cookie", hdrCookie},
+	{"Expect", hdrExpect},
+	{"Upgrade", hdrUpgrade},
+	{"Trailer", hdrTrailer},
+	{"Connection", hdrConnection},
+	{"Keep-Alive", hdrHop},
+	{"User-Agent", hdrUserAgent},
+	{"Content-Length", hdrContentLength},
+	{"X-Forwarded-For", hdrXFF},
+	{"X-Amzn-Trace-Id", hdrTrace},
+	{"Proxy-Connection", hdrHop},
+	{"X-Forwarded-Port", hdrForwardedProto},
+	{"Transfer-Encoding", hdrTransferEncoding},
+	{"X-Forwarded-Proto", hdrForwardedProto},
+	{"Proxy-Authenticate", hdrHop},
+	{"Proxy-Authorization", hdrHop},
+}
+
+// fieldsByLen indexes knownFields by name length: a field name is compared
+// with at most three of them.
+var fieldsByLen = func() (t [20][]int) {
+	for i, f := range knownFields {
+		t[len(f.name)] = append(t[len(f.name)], i)
+	}
+	return t
+}()
+
 // fieldKind classifies a field name, for requests and responses alike.
 func fieldKind(name []byte) hdrKind {
-	switch len(name) {
-	case 2:
-		if equalFold(name, "Te") {
-			return hdrTE
-		}
-	case 4:
-		if equalFold(name, "Host") {
-			return hdrHost
-		}
-	case 6:
-		if equalFold(name, "Cookie") {
-			return hdrCookie
-		}
-		if equalFold(name, "Expect") {
-			return hdrExpect
-		}
-	case 7:
-		if equalFold(name, "Upgrade") {
-			return hdrUpgrade
-		}
-		if equalFold(name, "Trailer") {
-			return hdrTrailer
-		}
-	case 10:
-		if equalFold(name, "Connection") {
-			return hdrConnection
-		}
-		if equalFold(name, "Keep-Alive") {
-			return hdrHop
-		}
-		if equalFold(name, "User-Agent") {
-			return hdrUserAgent
-		}
-	case 14:
-		if equalFold(name, "Content-Length") {
-			return hdrContentLength
-		}
-	case 15:
-		if equalFold(name, "X-Forwarded-For") {
-			return hdrXFF
-		}
-		if equalFold(name, "X-Amzn-Trace-Id") {
-			return hdrTrace
-		}
-	case 16:
-		if equalFold(name, "Proxy-Connection") {
-			return hdrHop
-		}
-		if equalFold(name, "X-Forwarded-Port") {
-			return hdrForwardedProto
-		}
-	case 17:
-		if equalFold(name, "Transfer-Encoding") {
-			return hdrTransferEncoding
-		}
-		if equalFold(name, "X-Forwarded-Proto") {
-			return hdrForwardedProto
-		}
-	case 18:
-		if equalFold(name, "Proxy-Authenticate") {
-			return hdrHop
-		}
-	case 19:
-		if equalFold(name, "Proxy-Authorization") {
-			return hdrHop
+	if len(name) >= len(fieldsByLen) {
+		return hdrOther
+	}
+	for _, i := range fieldsByLen[len(name)] {
+		if equalFold(name, knownFields[i].name) {
+			return knownFields[i].kind
 		}
 	}
 	return hdrOther

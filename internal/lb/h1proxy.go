@@ -105,7 +105,7 @@ func (l *listener) forwardFast(hc *h1conn, lc *listenerConfig, a *action, h *req
 			e.trace = string(h.fieldVal(h.trace))
 		}
 	}
-	idem := idempotentMethod(h.bytes(h.method))
+	idem := idempotent(string(h.bytes(h.method)))
 	var t, failed *target
 	var uc *upConn
 	var rn int
@@ -127,7 +127,7 @@ func (l *listener) forwardFast(hc *h1conn, lc *listenerConfig, a *action, h *req
 			break
 		}
 		t.release(l.b)
-		if attempt > 0 || !idem || !(isDialError(err) || isNoResponse(err)) {
+		if !shouldRetry(string(h.bytes(h.method)), false, err, attempt) { // the body is buffered: sent again whole
 			break
 		}
 		l.b.log.Debug("retrying on another target", "targetGroup", tg.arn, "target", t.key, "err", err)
@@ -339,7 +339,7 @@ func writeRequest(bw *bufio.Writer, h *reqHead, hc *h1conn, lc *listenerConfig, 
 // buffer). A pooled connection found dead before a byte of the response
 // arrived is replaced once for an idempotent request, as net/http does; a
 // non-idempotent one is only sent on a pooled connection the target has
-// not closed. A dial error is returned as is (isDialError).
+// not closed. A dial error is returned as is (see shouldRetry).
 func (u *upstream) exchange(idempotent bool, now time.Time, write func(*bufio.Writer)) (*upConn, int, error) {
 	for attempt := 0; ; attempt++ {
 		uc, err := u.getFast(!idempotent)
@@ -467,19 +467,6 @@ func (e *noResponseError) Unwrap() error { return e.err }
 func isNoResponse(err error) bool {
 	var nr *noResponseError
 	return errors.As(err, &nr)
-}
-
-func isDialError(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}
-
-func idempotentMethod(m []byte) bool {
-	switch string(m) {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
-		return true
-	}
-	return false
 }
 
 func peekN(br *bufio.Reader, n int) []byte {

@@ -168,6 +168,8 @@ func TestShouldRetry(t *testing.T) {
 		{"PATCH not idempotent", "PATCH", false, dialErr, 0, false},
 		{"body already read", "PUT", true, dialErr, 0, false},
 		{"reset after sending", "GET", false, readErr, 0, false},
+		{"no response on the connection loop", "GET", false, &noResponseError{readErr}, 0, true},
+		{"no response, POST", "POST", false, &noResponseError{readErr}, 0, false},
 		{"EOF after sending", "GET", false, io.ErrUnexpectedEOF, 0, false},
 		{"other error", "GET", false, errors.New("boom"), 0, false},
 		{"no error", "GET", false, nil, 0, false},

@@ -83,17 +83,18 @@ func idempotent(method string) bool {
 
 // shouldRetry decides whether a failed attempt is repeated on another
 // target: only once, only for idempotent methods, only if no byte of the
-// request body was consumed, and only if the request cannot have reached
-// the target — the connection failed to open. (A reused keep-alive
-// connection that turns out dead before the request was written is already
-// retried by the Transport on a new connection, whose dial then fails here
-// if the target died.)
+// request body was consumed, and only if the target cannot have answered:
+// the connection failed to open, or (connection loop) it was reset or
+// closed before a byte of the response arrived (noResponseError). (On the
+// net/http path, a reused keep-alive connection that turns out dead before
+// the request was written is already retried by the Transport on a new
+// connection, whose dial then fails here if the target died.)
 func shouldRetry(method string, bodyStarted bool, err error, attempt int) bool {
 	if err == nil || attempt > 0 || bodyStarted || !idempotent(method) {
 		return false
 	}
 	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
+	return errors.As(err, &op) && op.Op == "dial" || isNoResponse(err)
 }
 
 // trackedBody lets a request body survive a failed attempt (the Transport
