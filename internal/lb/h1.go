@@ -442,11 +442,7 @@ func (h *reqHead) cookieValue(name string) string {
 		v := h.fieldVal(i)
 		for len(v) > 0 {
 			var pair []byte
-			if j := bytes.IndexByte(v, ';'); j >= 0 {
-				pair, v = v[:j], v[j+1:]
-			} else {
-				pair, v = v, nil
-			}
+			pair, v, _ = bytes.Cut(v, []byte(";"))
 			pair = bytes.TrimSpace(pair)
 			k, val, ok := bytes.Cut(pair, []byte("="))
 			if ok && string(k) == name {

@@ -18,7 +18,7 @@ import (
 // rawBackend answers each request path with scripted bytes, so the tests
 // control framing exactly: chunked with trailers, close-delimited, 1xx.
 type rawBackend struct {
-	ln    net.Listener
+	tgt   model.Target
 	conns atomic.Int64
 	mu    sync.Mutex
 	seen  []*http.Request
@@ -40,11 +40,21 @@ var rawResponses = map[string]string{
 }
 
 func newRawBackend(t *testing.T) *rawBackend {
+	rb := &rawBackend{}
+	rb.tgt = tcpTarget(t, "10.0.0.9", func(c net.Conn) {
+		rb.conns.Add(1)
+		rb.serve(c)
+	})
+	return rb
+}
+
+// tcpTarget serves each connection to a new loopback listener with handle
+// (on its own goroutine) and returns the listener as a target.
+func tcpTarget(t *testing.T, id string, handle func(c net.Conn)) model.Target {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb := &rawBackend{ln: ln}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -52,11 +62,11 @@ func newRawBackend(t *testing.T) *rawBackend {
 			if err != nil {
 				return
 			}
-			rb.conns.Add(1)
-			go rb.serve(c)
+			go handle(c)
 		}
 	}()
-	return rb
+	ap := ln.Addr().(*net.TCPAddr)
+	return model.Target{ID: id, Port: int32(ap.Port), Address: ap.String(), RegisteredAt: t0}
 }
 
 func (rb *rawBackend) serve(c net.Conn) {
@@ -110,10 +120,7 @@ func rawListener(t *testing.T) (*rawBackend, int32) {
 	return rb, port
 }
 
-func (rb *rawBackend) target() model.Target {
-	ap := rb.ln.Addr().(*net.TCPAddr)
-	return model.Target{ID: "10.0.0.9", Port: int32(ap.Port), Address: ap.String(), RegisteredAt: t0}
-}
+func (rb *rawBackend) target() model.Target { return rb.tgt }
 
 func (rb *rawBackend) last() (*http.Request, string) {
 	rb.mu.Lock()
@@ -133,11 +140,7 @@ func TestFastPathWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitHealthy(t, b, testTG, 1)
-	c, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialPort(t, port)
 	br := bufio.NewReader(c)
 	roundTrip := func(req string, method string) (*http.Response, string) {
 		t.Helper()
@@ -249,14 +252,10 @@ func TestFastPathWire(t *testing.T) {
 	}
 
 	// A target that breaks off mid-body: the client sees a broken response.
-	c2, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
+	c2 := dialPort(t, port)
 	c2.SetDeadline(time.Now().Add(5 * time.Second))
 	io.WriteString(c2, "GET /broken HTTP/1.1\r\nHost: h\r\n\r\n")
-	resp, err = http.ReadResponse(bufio.NewReader(c2), nil)
+	resp, err := http.ReadResponse(bufio.NewReader(c2), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,11 +281,7 @@ func TestFastPathHandsOff(t *testing.T) {
 		{"bare lf", "GET /len HTTP/1.1\nHost: h\n\n", 200, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			conn, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
+			conn := dialPort(t, port)
 			conn.SetDeadline(time.Now().Add(5 * time.Second))
 			go io.WriteString(conn, c.req)
 			br := bufio.NewReader(conn)
@@ -324,11 +319,7 @@ func TestFastPathShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitHealthy(t, b, testTG, 1)
-	idle, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idle.Close()
+	idle := dialPort(t, port)
 	io.WriteString(idle, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
 	ibr := bufio.NewReader(idle)
 	if resp, err := http.ReadResponse(ibr, nil); err != nil {
@@ -336,11 +327,7 @@ func TestFastPathShutdown(t *testing.T) {
 	} else {
 		io.Copy(io.Discard, resp.Body)
 	}
-	busy, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Close()
+	busy := dialPort(t, port)
 	io.WriteString(busy, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
 	waitFor(t, "slow request at the target", func() bool { return be.hits.Load() == 2 })
 
@@ -368,29 +355,14 @@ func TestFastPathShutdown(t *testing.T) {
 // idempotent request nothing; a POST is not retried.
 func TestFastPathRetriesReset(t *testing.T) {
 	good := newBackend(t, "1", nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				r, err := http.ReadRequest(bufio.NewReader(c))
-				if err == nil && r.URL.Path == "/health" {
-					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-				}
-				c.(*net.TCPConn).SetLinger(0)
-				c.Close()
-			}()
+	reset := tcpTarget(t, "10.0.0.8", func(c net.Conn) {
+		r, err := http.ReadRequest(bufio.NewReader(c))
+		if err == nil && r.URL.Path == "/health" {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 		}
-	}()
-	ap := ln.Addr().(*net.TCPAddr)
-	reset := model.Target{ID: "10.0.0.8", Port: int32(ap.Port), Address: ap.String(), RegisteredAt: t0}
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	})
 	b := newTestBalancer(t, Options{HealthCheckInterval: time.Hour})
 	port := freePort(t)
 	if err := b.Apply(newCfg(1).group(testTG, nil, good.target(t0), reset).listener(port, forward(testTG)).cfg); err != nil {
@@ -403,18 +375,7 @@ func TestFastPathRetriesReset(t *testing.T) {
 			t.Fatalf("GET %d: %d %q", i, resp.StatusCode, body)
 		}
 	}
-	failed := 0
-	for i := 0; i < 4; i++ {
-		resp, err := client.Post(lbURL(port, "/"), "text/plain", strings.NewReader("x"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode == 502 {
-			failed++
-		}
-	}
-	if failed == 0 {
+	if postFailures(t, client, port, 4) == 0 {
 		t.Error("POSTs to the resetting target were retried")
 	}
 }
@@ -427,11 +388,7 @@ func TestFastPathRetriesReset(t *testing.T) {
 func TestFastPathReadiness(t *testing.T) {
 	rb, port := rawListener(t)
 	dial := func(t *testing.T) (net.Conn, *bufio.Reader) {
-		c, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
+		c := dialPort(t, port)
 		c.SetDeadline(time.Now().Add(2 * time.Second))
 		return c, bufio.NewReader(c)
 	}
@@ -530,50 +487,29 @@ func TestFastPathReadiness(t *testing.T) {
 // the client are raw loops over fixed buffers, so that every allocation
 // counted is the proxy's.
 func TestFastPathAllocs(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	answer := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-	go func() {
+	target := tcpTarget(t, "10.0.0.7", func(c net.Conn) {
+		defer c.Close()
+		buf := make([]byte, 4096)
 		for {
-			c, err := ln.Accept()
+			n, err := c.Read(buf)
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 4096)
-				var head []byte
-				for {
-					n, err := c.Read(buf)
-					if err != nil {
-						return
-					}
-					head = append(head[:0], buf[:n]...)
-					if bytes.Contains(head, []byte("/health")) {
-						io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-						return
-					}
-					c.Write(answer)
-				}
-			}()
+			if bytes.Contains(buf[:n], []byte("/health")) {
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+				return
+			}
+			c.Write(answer)
 		}
-	}()
-	ap := ln.Addr().(*net.TCPAddr)
-	target := model.Target{ID: "10.0.0.7", Port: int32(ap.Port), Address: ap.String(), RegisteredAt: t0}
+	})
 	b := newTestBalancer(t, Options{HealthCheckInterval: time.Hour})
 	port := freePort(t)
 	if err := b.Apply(newCfg(1).group(testTG, nil, target).listener(port, forward(testTG)).cfg); err != nil {
 		t.Fatal(err)
 	}
 	waitHealthy(t, b, testTG, 1)
-	c, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialPort(t, port)
 	req := []byte("GET /x HTTP/1.1\r\nHost: h\r\nX-Amzn-Trace-Id: Root=1-00000000-000000000000000000000000\r\n\r\n")
 	buf := make([]byte, 4096)
 	var failed error

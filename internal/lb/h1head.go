@@ -154,23 +154,14 @@ func parseRequestHead(b []byte, h *reqHead) bool {
 	}
 	h.contentLength = -1
 	for {
-		line, rest, ok = cutLine(b, rest)
+		f, done, ok := nextField(b, &rest, h.n)
 		if !ok {
 			return false
 		}
-		if line[0] == line[1] {
-			break // the blank line
+		if done {
+			break
 		}
-		if h.n == maxHeadFields {
-			return false
-		}
-		f, ok := parseField(b, line)
-		if !ok {
-			return false
-		}
-		name := b[f.name[0]:f.name[1]]
 		val := b[f.val[0]:f.val[1]]
-		f.kind = fieldKind(name)
 		switch f.kind {
 		case hdrHost:
 			if h.host >= 0 || !validHost(val) {
@@ -277,23 +268,14 @@ func parseResponseHead(b []byte, r *respHead) bool {
 	var named [4][2]int32 // field names listed in Connection
 	nnamed := 0
 	for {
-		line, rest, ok = cutLine(b, rest)
+		f, done, ok := nextField(b, &rest, r.n)
 		if !ok {
 			return false
 		}
-		if line[0] == line[1] {
+		if done {
 			break
 		}
-		if r.n == maxHeadFields {
-			return false
-		}
-		f, ok := parseField(b, line)
-		if !ok {
-			return false
-		}
-		name := b[f.name[0]:f.name[1]]
 		val := b[f.val[0]:f.val[1]]
-		f.kind = fieldKind(name)
 		switch f.kind {
 		case hdrContentLength:
 			n, ok := parseLength(val)
@@ -360,6 +342,28 @@ func cutLine(b []byte, off int32) (line [2]int32, next int32, ok bool) {
 		return line, 0, false
 	}
 	return [2]int32{off, end}, end + 2, true
+}
+
+// nextField parses the field line at *off, the head's n+1st, and moves
+// *off past it. done: it was the blank line that ends the head. ok false:
+// a malformed line, or more than maxHeadFields fields.
+func nextField(b []byte, off *int32, n int) (f field, done, ok bool) {
+	line, next, ok := cutLine(b, *off)
+	if !ok {
+		return f, false, false
+	}
+	*off = next
+	if line[0] == line[1] {
+		return f, true, true
+	}
+	if n == maxHeadFields {
+		return f, false, false
+	}
+	if f, ok = parseField(b, line); !ok {
+		return f, false, false
+	}
+	f.kind = fieldKind(b[f.name[0]:f.name[1]])
+	return f, false, true
 }
 
 // parseField splits "Name: value" and checks both as net/http does.
@@ -468,11 +472,7 @@ func equalFold(b []byte, s string) bool {
 func forEachToken(v []byte, fn func([]byte) bool) bool {
 	for len(v) > 0 {
 		var tok []byte
-		if i := bytes.IndexByte(v, ','); i >= 0 {
-			tok, v = v[:i], v[i+1:]
-		} else {
-			tok, v = v, nil
-		}
+		tok, v, _ = bytes.Cut(v, []byte(","))
 		tok = bytes.Trim(tok, " \t")
 		if len(tok) > 0 && !fn(tok) {
 			return false
@@ -503,7 +503,10 @@ func isTokenChar(c byte) bool {
 	return c < 0x80 && tokenTable[c]
 }
 
-var tokenTable = func() (t [128]bool) {
+var tokenTable = alnumAnd("!#$%&'*+-.^_`|~")
+
+// alnumAnd is a table of the ASCII letters and digits and the bytes of extra.
+func alnumAnd(extra string) (t [128]bool) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = true
 	}
@@ -511,11 +514,11 @@ var tokenTable = func() (t [128]bool) {
 		t[c] = true
 		t[c-'a'+'A'] = true
 	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
+	for _, c := range extra {
 		t[c] = true
 	}
 	return t
-}()
+}
 
 // validHost accepts the bytes net/http accepts in a Host field
 // (httpguts.ValidHostHeader) and refuses an empty one.
@@ -531,19 +534,7 @@ func validHost(v []byte) bool {
 	return true
 }
 
-var hostTable = func() (t [128]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!$%&'()*+,-.:;=[]_~" {
-		t[c] = true
-	}
-	return t
-}()
+var hostTable = alnumAnd("!$%&'()*+,-.:;=[]_~")
 
 // targetPath returns the decoded path of an origin-form target, as
 // url.URL.Path has it, and the raw query.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -97,32 +98,36 @@ func TestParseResponseHead(t *testing.T) {
 	}
 }
 
-// FuzzParseRequestHead checks the fast path against net/http: a head it
-// accepts, net/http accepts too, with the same method, target, host,
-// body length and fields. (What it refuses goes to net/http anyway.)
-// Heads parsed before the fuzzed one, with fields a later head lacks.
+// Heads parsed before the fuzzed one, with fields a later head lacks: a
+// parse must not depend on what an earlier one left in the pooled scratch.
 const (
 	usedRequest  = "POST /used HTTP/1.1\r\nHost: used\r\nContent-Length: 9\r\nConnection: close\r\nX-Forwarded-For: 9.9.9.9\r\nX-Amzn-Trace-Id: Root=1\r\nUser-Agent: u\r\nCookie: AWSALB=z\r\n\r\n"
 	usedResponse = "HTTP/1.1 200 OK\r\nConnection: close, X-A\r\nX-A: 1\r\nContent-Length: 4\r\nX-B: 2\r\n\r\n"
 )
 
+// fuzzHeads runs check on the complete heads (up to their blank line) of
+// the seeds and of the fuzzer's inputs.
+func fuzzHeads(f *testing.F, seeds []string, check func(t *testing.T, head []byte)) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if n := headEnd(b); n >= 0 {
+			check(t, b[:n])
+		}
+	})
+}
+
+// FuzzParseRequestHead checks the fast path against net/http: a head it
+// accepts, net/http accepts too, with the same method, target, host,
+// body length and fields. (What it refuses goes to net/http anyway.)
 func FuzzParseRequestHead(f *testing.F) {
-	for _, s := range []string{
+	fuzzHeads(f, []string{
 		"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
 		"POST /x?y=%20 HTTP/1.1\r\nHost: a:80\r\nContent-Length: 3\r\nCookie: AWSALB=x; b=c\r\n\r\n",
 		"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n",
 		"GET /%zz HTTP/1.1\r\nHost: [::1]:8080\r\nUser-Agent: \t x \r\n\r\n",
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		n := headEnd(b)
-		if n < 0 {
-			return
-		}
-		b = b[:n]
-		// Parse into a used head, as the pooled scratch is: a parse must
-		// not depend on what an earlier one left.
+	}, func(t *testing.T, b []byte) {
 		var h reqHead
 		if !parseRequestHead([]byte(usedRequest), &h) {
 			t.Fatal("the used head does not parse")
@@ -143,7 +148,7 @@ func FuzzParseRequestHead(f *testing.F) {
 			if name == "Host" {
 				continue
 			}
-			if !contains(r.Header[name], string(h.fieldVal(i))) {
+			if !slices.Contains(r.Header[name], string(h.fieldVal(i))) {
 				t.Fatalf("field %s: %q not in net/http's %q (%q)", name, h.fieldVal(i), r.Header[name], b)
 			}
 		}
@@ -156,19 +161,11 @@ func FuzzParseRequestHead(f *testing.F) {
 // FuzzParseResponseHead: a head the fast path accepts is one
 // http.ReadResponse accepts, with the same status and framing.
 func FuzzParseResponseHead(f *testing.F) {
-	for _, s := range []string{
+	fuzzHeads(f, []string{
 		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X\r\n\r\n",
 		"HTTP/1.0 304 Not Modified\r\nConnection: keep-alive, x-a\r\nX-A: 1\r\n\r\n",
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		n := headEnd(b)
-		if n < 0 {
-			return
-		}
-		b = b[:n]
+	}, func(t *testing.T, b []byte) {
 		var rh respHead
 		if !parseResponseHead([]byte(usedResponse), &rh) {
 			t.Fatal("the used head does not parse")
@@ -194,15 +191,6 @@ func FuzzParseResponseHead(f *testing.F) {
 			t.Fatalf("length %d, net/http %d: %q", rh.contentLength, resp.ContentLength, b)
 		}
 	})
-}
-
-func contains(vals []string, v string) bool {
-	for _, x := range vals {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func TestChunkSize(t *testing.T) {

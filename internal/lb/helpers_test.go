@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +20,34 @@ const (
 	testTG  = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1"
 	testTG2 = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/api/2"
 )
+
+// dialPort connects to a listener on 127.0.0.1; the test closes it.
+func dialPort(t testing.TB, port int32) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// postFailures sends n POSTs through the listener and counts the 502s.
+func postFailures(t testing.TB, client *http.Client, port int32, n int) int {
+	t.Helper()
+	failed := 0
+	for i := 0; i < n; i++ {
+		resp, err := client.Post(lbURL(port, "/"), "text/plain", strings.NewReader("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusBadGateway {
+			failed++
+		}
+	}
+	return failed
+}
 
 func freePort(t testing.TB) int32 {
 	t.Helper()

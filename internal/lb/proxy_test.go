@@ -204,11 +204,7 @@ func TestProxyWebSocketUpgrade(t *testing.T) {
 	}
 	waitHealthy(t, b, testTG, 1)
 
-	conn, err := net.Dial("tcp", "127.0.0.1:"+itoa32(port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dialPort(t, port)
 	conn.SetDeadline(time.Now().Add(5 * time.Second))
 	fmt.Fprintf(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
 	br := bufio.NewReader(conn)
@@ -338,18 +334,7 @@ func TestProxyRetriesDeadTarget(t *testing.T) {
 		}
 	}
 	// A non-idempotent request is not retried.
-	failed := 0
-	for i := 0; i < 4; i++ {
-		resp, err := client.Post(lbURL(port, "/"), "text/plain", strings.NewReader("x"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode == 502 {
-			failed++
-		}
-	}
-	if failed == 0 {
+	if postFailures(t, client, port, 4) == 0 {
 		t.Error("POSTs to the dead target were retried")
 	}
 }
